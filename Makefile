@@ -1,0 +1,34 @@
+# One command each (see README):  make benchmark  |  make test
+# Both create .venv and install the project with the pinned versions in constraints.txt
+# (torch==2.13.0, CPU build: an unpinned torch would pull several GB of CUDA packages).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MODEL ?= mdn
+CONFIG ?= small
+
+.PHONY: setup benchmark test test-slow test-all clean
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+# The main job: the four-well benchmark on its default config (generates the data if needed),
+# prints the leaderboard with the static and physics references and writes figures under runs/.
+benchmark: setup
+	$(BIN)/mdbench run four-well/propagator --model $(MODEL) --config $(CONFIG)
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-slow: setup
+	$(BIN)/python -m pytest -m slow
+
+test-all: setup
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .benchmarks

@@ -1,0 +1,6 @@
+"""Reference implementations of the models from the literature, one module per task family.
+
+Importing this package registers every baseline with :mod:`mdbench.tasks.base`.
+"""
+
+from baselines import four_well  # noqa: F401

@@ -1,0 +1,78 @@
+"""Submission files: a netCDF4 file with the task's variables and metadata as global attributes.
+
+Reading uses the netCDF4 engine only, so nothing in a submission is ever unpickled or executed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import xarray as xr
+
+from mdbench.data.params import DatasetConfig
+from mdbench.errors import SubmissionError
+from mdbench.tasks.base import Task
+
+METADATA_SCHEMA = {
+    "type": "object",
+    "required": ["task", "model", "code", "config", "seed"],
+    "properties": {
+        "task": {"type": "string"},
+        "model": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._+-]{0,79}$"},
+        "code": {"type": "string", "minLength": 1},
+        "config": {"type": "string"},
+        "seed": {"type": "integer"},
+        "frames_per_second": {"type": "number", "exclusiveMinimum": 0},
+    },
+}
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def write_submission(ds: xr.Dataset, path: Path, *, task: str, model: str, code: str, config: str,
+                     seed: int, frames_per_second: float | None = None) -> Path:
+    """Write predictions plus metadata atomically (temp file + rename)."""
+    ds = ds.copy()
+    ds.attrs.update(task=task, model=model, code=code, config=config, seed=int(seed))
+    if frames_per_second is not None:
+        ds.attrs["frames_per_second"] = float(frames_per_second)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    ds.to_netcdf(tmp, engine="netcdf4")
+    os.replace(tmp, path)
+    return path
+
+
+def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetConfig]:
+    """Open, validate and return ``(predictions, metadata, dataset config)``."""
+    path = Path(path)
+    if not path.is_file():
+        raise SubmissionError(f"{path}: no such file")
+    try:
+        with xr.open_dataset(path, engine="netcdf4", decode_times=False) as ds:
+            ds = ds.load()
+    except Exception as exc:
+        raise SubmissionError(
+            f"{path}: not a readable netCDF4 file ({type(exc).__name__}); write it with xarray.Dataset.to_netcdf"
+        ) from None
+    meta = {k: _plain(v) for k, v in ds.attrs.items()}
+    try:
+        jsonschema.validate(meta, METADATA_SCHEMA)
+    except jsonschema.ValidationError as err:
+        field = ".".join(map(str, err.absolute_path)) or "metadata"
+        raise SubmissionError(f"{path}: global attribute {field}: {err.message}") from None
+    if meta["task"] != task.name:
+        raise SubmissionError(f"{path}: submission is for task {meta['task']!r}, not {task.name!r}")
+    if meta["config"] not in task.spec.configs:
+        raise SubmissionError(
+            f"{path}: unknown config {meta['config']!r}; known: {', '.join(task.spec.configs)}"
+        )
+    config = task.spec.config(meta["config"])
+    task.contract(config).validate(ds, str(path))
+    return ds, meta, config

@@ -1,0 +1,211 @@
+"""The ``mdbench`` command line: list, data generate|verify|info|export, run, score, leaderboard.
+
+Every user error ends with one ``mdbench: error: ...`` line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mdbench.errors import MdbenchError
+
+
+def _cmd_list(args) -> None:
+    from mdbench.data.registry import all_datasets
+    from mdbench.tasks.base import all_tasks, models_for
+
+    print("datasets:")
+    for name, spec in all_datasets().items():
+        print(f"  {name} v{spec.version} — {spec.summary}")
+        for cfg in spec.configs.values():
+            default = " (default)" if cfg.name == spec.default_config else ""
+            print(f"      config {cfg.name}{default}: {cfg.description}")
+        print(f"      splits: {', '.join(spec.splits)}; card: {spec.card_path}")
+    print("tasks:")
+    for name, task in all_tasks().items():
+        print(f"  {name} — {task.summary} (dataset {task.dataset}; primary metric {task.primary_metric})")
+        for model in models_for(name).values():
+            print(f"      {model.role:>17}: {model.name} — {model.summary}")
+
+
+def _cmd_generate(args) -> None:
+    from mdbench.data import store
+
+    path = store.generate(args.name, args.config, force=args.force, workers=args.workers,
+                          scheduler=args.scheduler, progress=not args.quiet)
+    manifest = store.read_manifest(args.name, args.config)
+    print(f"{manifest['name']}/{manifest['config']} v{manifest['version']} at {path}")
+    for split, entry in manifest["splits"].items():
+        print(f"  {split}: {entry['sizes']} sha256 {entry['sha256'][:16]}…")
+
+
+def _cmd_verify(args) -> None:
+    from mdbench.data import store
+
+    for split, digest in store.verify(args.name, args.config).items():
+        print(f"{split}: ok (sha256 {digest[:16]}…)")
+
+
+def _cmd_info(args) -> None:
+    from mdbench.data import store
+    from mdbench.data.registry import get_dataset
+
+    spec = get_dataset(args.name)
+    cfg = spec.config(args.config)
+    print(f"{spec.name} v{spec.version}, config {cfg.name}: {cfg.description}")
+    print(f"card: {spec.card_path}\ncache: {store.dataset_dir(spec, cfg.name)}")
+    print("parameters:")
+    for key, p in cfg.params.items():
+        print(f"  {key} = {p.value} [{p.units}] — {p.description}")
+    try:
+        manifest = store.read_manifest(spec.name, cfg.name)
+    except MdbenchError as err:
+        print(f"status: not generated ({err})")
+        return
+    print(f"status: generated {manifest['created']} in {manifest['generation_seconds']} s; versions {manifest['versions']}")
+    for split, entry in manifest["splits"].items():
+        print(f"  {split}: sizes {entry['sizes']} sha256 {entry['sha256']}")
+
+
+def _cmd_export(args) -> None:
+    from mdbench.data import store
+    from mdbench.data.hf import to_hf
+    from mdbench.data.registry import get_dataset
+
+    spec = get_dataset(args.name)
+    out = Path(args.out or f"{spec.name}-{args.config or spec.default_config}-{args.split}-hf")
+    hf = to_hf(store.load(args.name, args.config, args.split), row_dim=spec.shard_dim)
+    hf.save_to_disk(str(out))
+    print(f"wrote {hf.num_rows} rows with features {list(hf.features)} to {out} "
+          "(load with datasets.load_from_disk)")
+
+
+def _cmd_run(args) -> None:
+    from mdbench.benchmark import leaderboard
+    from mdbench.benchmark.run import run
+
+    result = run(args.task, args.model, config=args.config, seed=args.seed,
+                 outdir=Path(args.out) if args.out else None, leaderboard_dir=args.leaderboard_dir,
+                 update_leaderboard=not args.no_leaderboard, progress=not args.quiet)
+    print(f"\nresults: {result.directory / 'results.json'}")
+    for fig in result.figures:
+        print(f"figure:  {fig}")
+    if result.leaderboard:
+        print(f"leaderboard: {result.leaderboard}\n")
+        print(leaderboard.render(args.task, result.results["config"], directory=args.leaderboard_dir))
+
+
+def _cmd_score(args) -> None:
+    from mdbench.benchmark.submission import read_submission
+    from mdbench.tasks.base import get_task
+
+    task = get_task(args.task)
+    ds, meta, config = read_submission(task, Path(args.file))
+    scores = task.score(ds, config, frames_per_second=meta.get("frames_per_second"),
+                        engine_frames_per_second=task.engine_frames_per_second(config))
+    info = task.info_by_name()
+    print(f"{task.name}: model {meta['model']} (config {config.name}, seed {meta['seed']}, code {meta['code']})")
+    if "frames_per_second" in meta:
+        print("note: generation_speedup uses the frames_per_second the submission reports")
+    for name, est in scores.items():
+        err = f" ± {est.stderr:.3g}" if est.stderr is not None else ""
+        print(f"  {name:32s} {est.value:.4g}{err} [{info[name].units}]")
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"task": task.name, "submission": meta, "metrics": {k: v.to_record() for k, v in scores.items()}},
+            indent=1) + "\n")
+        print(f"wrote {args.json}")
+
+
+def _cmd_leaderboard(args) -> None:
+    from mdbench.benchmark import leaderboard
+
+    if args.check:
+        for line in leaderboard.check(args.dir):
+            print(line)
+        return
+    if not args.task:
+        raise MdbenchError("name a task (`mdbench leaderboard TASK`) or use --check; tasks: see `mdbench list`")
+    print(leaderboard.render(args.task, args.config, directory=args.dir))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mdbench", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="datasets, configs, tasks and models").set_defaults(fn=_cmd_list)
+
+    data = sub.add_parser("data", help="generate, verify, describe or export datasets")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+
+    def dataset_args(q, split=False):
+        q.add_argument("name", help="dataset name (see `mdbench list`)")
+        q.add_argument("--config", help="dataset config (default: the dataset's default)")
+        if split:
+            q.add_argument("--split", default="train")
+
+    g = dsub.add_parser("generate", help="run the generator and store the dataset")
+    dataset_args(g)
+    g.add_argument("--force", action="store_true", help="regenerate even if a verified copy exists")
+    g.add_argument("--workers", type=int, help="shards on a local dask.distributed cluster of N processes")
+    g.add_argument("--scheduler", help="address of an existing dask.distributed scheduler")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(fn=_cmd_generate)
+    v = dsub.add_parser("verify", help="check content hashes against the manifest")
+    dataset_args(v)
+    v.set_defaults(fn=_cmd_verify)
+    i = dsub.add_parser("info", help="parameters with units, cache location, manifest")
+    dataset_args(i)
+    i.set_defaults(fn=_cmd_info)
+    e = dsub.add_parser("export", help="export one split (Hugging Face datasets format)")
+    dataset_args(e, split=True)
+    e.add_argument("--format", choices=["hf"], default="hf")
+    e.add_argument("--out", help="output directory")
+    e.set_defaults(fn=_cmd_export)
+
+    r = sub.add_parser("run", help="train a model, score it with the references, update the leaderboard")
+    r.add_argument("task")
+    r.add_argument("--model", required=True)
+    r.add_argument("--config")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--out", help="run directory (default: runs/<task>__<model>__<config>__seed<seed>)")
+    r.add_argument("--no-leaderboard", action="store_true", help="do not write the leaderboard")
+    r.add_argument("--leaderboard-dir", type=Path, help="leaderboard directory (default: the repository's)")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.set_defaults(fn=_cmd_run)
+
+    s = sub.add_parser("score", help="validate and score a submission file")
+    s.add_argument("task")
+    s.add_argument("file")
+    s.add_argument("--json", help="also write the scores to this JSON file")
+    s.set_defaults(fn=_cmd_score)
+
+    lb = sub.add_parser("leaderboard", help="render a task's leaderboard, or --check every entry")
+    lb.add_argument("task", nargs="?")
+    lb.add_argument("--config")
+    lb.add_argument("--check", action="store_true", help="validate every leaderboard file against the schema")
+    lb.add_argument("--dir", type=Path, help="leaderboard directory (default: the repository's)")
+    lb.set_defaults(fn=_cmd_leaderboard)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except MdbenchError as err:
+        print(f"mdbench: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("mdbench: interrupted; nothing partial was kept (all writes are atomic)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""Dataset definitions, one module per system; importing a module registers its dataset."""
+
+from mdbench.datasets import four_well  # noqa: F401

@@ -1,0 +1,5 @@
+"""Figures, one module per system; all use the non-interactive Agg backend."""
+
+import matplotlib
+
+matplotlib.use("Agg")

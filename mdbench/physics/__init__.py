@@ -1,0 +1,1 @@
+"""Physics engines and exact references, one module per system."""

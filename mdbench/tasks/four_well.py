@@ -1,0 +1,211 @@
+"""Task ``four-well/propagator``: generate a synthetic trajectory at lag τ; score its thermodynamics,
+kinetics and cost against the exact transfer operator.
+
+References (scored by exactly the same code as any model):
+
+* ``persistence`` — static reference: x(t+τ) = x(t), i.e. the last training frame repeated.
+* ``exact-propagator`` — physics reference: a trajectory sampled from the exact transfer operator
+  p_τ(y|x); its errors are the statistical floor for a trajectory of this length.
+* ``brownian-dynamics`` — data reference: the held-out test trajectory of the physics engine,
+  subsampled at τ and cut to the same length (integrator bias + statistical error).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from mdbench.data.params import DatasetConfig
+from mdbench.metrics.base import Estimate, MetricInfo, TrajectoryMetric
+from mdbench.metrics.distribution import FreeEnergyRMSE, StationaryJSD
+from mdbench.metrics.kinetics import ImpliedTimescales, TransitionDensityError, TransitionRate
+from mdbench.physics import four_well as physics
+from mdbench.tasks.base import (
+    ModelEntry, PredictionContract, Task, TaskData, VariableContract, register_model, register_task,
+)
+
+FREE_ENERGY_EDGES = np.linspace(*physics.DOMAIN, 101)  # 100 bins, as in the paper's figures
+KINETIC_EDGES = np.linspace(*physics.DOMAIN, 51)  # fixed MSM discretisation for all submissions
+# p_τ(y|x) is compared on coarser bins: 25² cells keep the estimate's own noise small at 10⁴ frames
+TRANSITION_EDGES = np.linspace(*physics.DOMAIN, 26)
+N_TIMESCALES = 3
+SPEEDUP = MetricInfo("generation_speedup", "×", "synthetic frames/s ÷ Brownian-dynamics frames/s", True)
+
+
+def lag_time(config: DatasetConfig) -> float:
+    """τ in time units."""
+    return config["lag"] * config["dt"]
+
+
+def n_submission_frames(config: DatasetConfig) -> int:
+    """A submission is as long as the training trajectory sampled at lag τ."""
+    return config["train_steps"] // config["lag"]
+
+
+def lag_frames(config: DatasetConfig) -> int:
+    return config["lag"] // config["save_every"]
+
+
+def coarse_timescales(transfer: np.ndarray, probability: np.ndarray, lag: float, k: int) -> np.ndarray:
+    """Implied timescales of a reversible transfer matrix (time units)."""
+    sq = np.sqrt(probability)
+    sym = sq[:, None] * transfer / sq[None, :]
+    ev = np.sort(np.linalg.eigvalsh(0.5 * (sym + sym.T)))[::-1]
+    return -lag / np.log(ev[1 : k + 1])
+
+
+class FourWellPropagator(Task):
+    name = "four-well/propagator"
+    dataset = "four-well"
+    summary = "synthetic trajectory at lag τ vs the exact transfer operator"
+    primary_metric = "free_energy_rmse"
+    leaderboard_columns = (
+        "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error", "transition_density_error",
+        "well_transition_rate_rel_error", "generation_speedup",
+    )
+
+    def contract(self, config: DatasetConfig) -> PredictionContract:
+        return PredictionContract((
+            VariableContract("x", ("time",), "1", {"time": n_submission_frames(config)},
+                             "position, one frame every τ"),
+        ))
+
+    @functools.lru_cache(maxsize=8)
+    def _exact(self, a: float, lag: float) -> dict:
+        exact = physics.exact_propagator(a)
+        basin_edges = np.array([physics.DOMAIN[0], *exact.barriers(), physics.DOMAIN[1]])
+        kin_p = exact.coarse_stationary(KINETIC_EDGES)
+        kin_t = exact.coarse_transfer(KINETIC_EDGES, lag)
+        basin_p = exact.coarse_stationary(basin_edges)
+        basin_t = exact.coarse_transfer(basin_edges, lag)
+        return {
+            "exact": exact,
+            "basin_edges": basin_edges,
+            "fe_probability": exact.coarse_stationary(FREE_ENERGY_EDGES),
+            "kin_probability": kin_p,
+            "kin_transfer": kin_t,
+            "tr_probability": exact.coarse_stationary(TRANSITION_EDGES),
+            "tr_transfer": exact.coarse_transfer(TRANSITION_EDGES, lag),
+            "timescales_binned": coarse_timescales(kin_t, kin_p, lag, N_TIMESCALES),
+            "timescales_continuum": exact.timescales(N_TIMESCALES),
+            "transition_rate": float(np.sum(basin_p * (1 - np.diag(basin_t))) / lag),
+        }
+
+    def exact(self, config: DatasetConfig) -> dict:
+        return self._exact(float(config["potential_prefactor"]), lag_time(config))
+
+    def metrics(self, config: DatasetConfig) -> list[TrajectoryMetric]:
+        ex, tau = self.exact(config), lag_time(config)
+        return [
+            FreeEnergyRMSE(FREE_ENERGY_EDGES, ex["fe_probability"]),
+            StationaryJSD(FREE_ENERGY_EDGES, ex["fe_probability"]),
+            ImpliedTimescales(KINETIC_EDGES, tau, ex["timescales_binned"]),
+            TransitionDensityError(TRANSITION_EDGES, ex["tr_transfer"], ex["tr_probability"]),
+            TransitionRate(ex["basin_edges"], tau, ex["transition_rate"]),
+        ]
+
+    def metric_info(self) -> list[MetricInfo]:
+        config = self.spec.config("tiny")  # metric names do not depend on the config
+        return [i for m in self.metrics(config) for i in m.info] + [SPEEDUP]
+
+    def score(self, predictions: xr.Dataset, config: DatasetConfig, *, frames_per_second: float | None,
+              engine_frames_per_second: float | None) -> dict[str, Estimate]:
+        x = np.asarray(predictions["x"].values, dtype=float)
+        scores: dict[str, Estimate] = {}
+        for metric in self.metrics(config):
+            scores.update(metric(x))
+        speedup = (frames_per_second / engine_frames_per_second
+                   if frames_per_second and engine_frames_per_second else float("nan"))
+        scores[SPEEDUP.name] = Estimate(speedup)
+        return scores
+
+    def details(self, predictions: xr.Dataset, config: DatasetConfig) -> dict:
+        rate = self.metrics(config)[-1]
+        return {"well_transition_counts": rate.transition_counts(predictions["x"].values).tolist(),
+                "well_transition_counts_note": "counts[i][j]: frames in well i followed by a frame in well j "
+                                               "(wells ordered left to right, one frame every τ)"}
+
+    def engine_frames_per_second(self, config: DatasetConfig) -> float:
+        """Brownian-dynamics frames (one per τ) per second, on this machine, now."""
+        n = min(n_submission_frames(config), 20_000)
+        kwargs = dict(a=config["potential_prefactor"], dt=config["dt"], save_every=config["lag"],
+                      diffusion=config["diffusion"], kt=config["kT"])
+        physics.simulate(10, rng=np.random.default_rng(0), **kwargs)  # compile / warm up
+        start = time.perf_counter()
+        physics.simulate(n, rng=np.random.default_rng(1), **kwargs)
+        return n / (time.perf_counter() - start)
+
+    def targets(self, config: DatasetConfig) -> dict:
+        ex = self.exact(config)
+        return {
+            "timescales_binned": ex["timescales_binned"].tolist(),
+            "timescales_continuum": ex["timescales_continuum"].tolist(),
+            "well_transition_rate": ex["transition_rate"],
+            "barriers": ex["exact"].barriers().tolist(),
+            "lag_time": lag_time(config),
+            "units": {"timescales": "time (D = 1)", "well_transition_rate": "1/time"},
+            "note": "timescales_binned (exact operator on the metric's 50 bins) is what t_i are compared with",
+        }
+
+    def figures(self, predictions: dict[str, xr.Dataset], results: dict, config: DatasetConfig,
+                outdir: Path) -> list[Path]:
+        from mdbench.figures.four_well import plot_all
+
+        return plot_all(self, predictions, results, config, outdir)
+
+
+TASK = register_task(FourWellPropagator())
+
+
+def _trajectory(x: np.ndarray) -> xr.Dataset:
+    return xr.Dataset({"x": (("time",), np.asarray(x, dtype=np.float32),
+                             {"units": "1", "long_name": "position, one frame every τ"})})
+
+
+class Persistence:
+    """Static reference: nothing moves; x(t+τ) = x(t) from the last training frame."""
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "Persistence":
+        self.x_last = float(data.train["x"].values[-1, -1])
+        return self
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        return _trajectory(np.full(n_submission_frames(data.config), self.x_last))
+
+
+class ExactPropagatorReference:
+    """Physics reference: a Markov chain sampled from the exact p_τ(y|x) on the fine grid."""
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "ExactPropagatorReference":
+        self.exact = physics.exact_propagator(float(data.config["potential_prefactor"]))
+        self.exact.sample(1, lag_time(data.config), np.random.default_rng(0))  # build the sampler outside the timed predict
+        return self
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        rng = np.random.default_rng(seed)
+        return _trajectory(self.exact.sample(n_submission_frames(data.config), lag_time(data.config), rng))
+
+
+class BrownianDynamicsTest:
+    """Data reference: the held-out test trajectory of the physics engine at lag τ."""
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "BrownianDynamicsTest":
+        if data.test is None:
+            raise ValueError("the brownian-dynamics reference needs the test split")
+        self.x = data.test["x"].values[0, :: lag_frames(data.config)]
+        return self
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        return _trajectory(self.x[: n_submission_frames(data.config)])
+
+
+_CODE = "mdbench/tasks/four_well.py"
+register_model(ModelEntry("persistence", TASK.name, "static reference", "x(t+τ) = x(t)", Persistence, _CODE))
+register_model(ModelEntry("exact-propagator", TASK.name, "physics reference",
+                          "sampled from the exact Smoluchowski transfer operator", ExactPropagatorReference, _CODE))
+register_model(ModelEntry("brownian-dynamics", TASK.name, "data reference",
+                          "held-out Brownian-dynamics test trajectory at lag τ", BrownianDynamicsTest, _CODE))

@@ -1,0 +1,35 @@
+"""The command line: listing, info, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from mdbench.cli import main
+
+
+def test_list_shows_datasets_configs_tasks_and_models(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for word in ("four-well v", "config tiny", "config small (default)", "four-well/propagator",
+                 "static reference: persistence", "physics reference: exact-propagator", "model: mdn"):
+        assert word in out
+
+
+def test_info_lists_every_parameter_with_units(capsys):
+    assert main(["data", "info", "four-well", "--config", "prinz"]) == 0
+    out = capsys.readouterr().out
+    assert "potential_prefactor = 4.0 [kT]" in out and "dt = 0.001 [time]" in out
+
+
+def test_unknown_dataset_is_one_line_exit_2():
+    proc = subprocess.run([sys.executable, "-m", "mdbench.cli", "data", "generate", "nope"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr == "mdbench: error: unknown dataset 'nope'; known: four-well (see `mdbench list`)\n"
+
+
+def test_verify_of_a_missing_dataset_names_the_fix(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "empty"))
+    assert main(["data", "verify", "four-well", "--config", "tiny"]) == 2
+    assert "run `mdbench data generate four-well --config tiny`" in capsys.readouterr().err

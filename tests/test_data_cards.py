@@ -1,0 +1,40 @@
+"""Every registered dataset has a complete data card (Hugging Face card structure)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from mdbench.data.registry import all_datasets
+
+REQUIRED_SECTIONS = (
+    "## Summary",
+    "## Physics and generator",
+    "## Splits and sizes",
+    "## Fields",
+    "## References",
+    "## Known limitations and deviations from the paper",
+    "## Citation",
+)
+
+
+@pytest.mark.parametrize("name", sorted(all_datasets()))
+def test_card_is_complete(name):
+    spec = all_datasets()[name]
+    assert spec.card_path.exists(), f"no data card at {spec.card_path}"
+    text = spec.card_path.read_text()
+    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    assert match, "the card must start with a YAML header"
+    header = yaml.safe_load(match.group(1))
+    assert header["pretty_name"] and header["license"]
+    assert {c["config_name"] for c in header["configs"]} == set(spec.configs)
+    assert header["version"] == spec.version
+    for section in REQUIRED_SECTIONS:
+        assert section in text, f"missing section {section!r}"
+    for config in spec.configs.values():
+        for param, p in config.params.items():
+            assert f"`{param}`" in text, f"parameter {param} is not documented"
+            assert p.units in text
+    assert "static reference" in text and "physics reference" in text

@@ -1,0 +1,92 @@
+"""`mdbench run` end to end on tiny data, and the leaderboard it writes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from mdbench.benchmark import leaderboard
+from mdbench.cli import main
+from mdbench.errors import LeaderboardError
+
+TASK = "four-well/propagator"
+REPO_BOARDS = Path(__file__).resolve().parents[1] / "leaderboards"
+
+
+@pytest.fixture
+def msm_run(tiny_four_well, tmp_path, capsys):
+    assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--seed", "1", "--out", str(tmp_path / "run"),
+                 "--quiet"]) == 0
+    return tmp_path / "run", capsys.readouterr().out
+
+
+def test_run_writes_predictions_results_figures_and_leaderboard(msm_run):
+    run_dir, out = msm_run
+    results = json.loads((run_dir / "results.json").read_text())
+    assert set(results["entries"]) == {"msm", "persistence", "exact-propagator", "brownian-dynamics"}
+    assert results["units"]["free_energy_rmse"] == "kT"
+    counts = results["entries"]["persistence"]["details"]["well_transition_counts"]
+    assert len(counts) == 4 and sum(map(sum, counts)) == 1999  # 2000 frames, never leaves its well
+    assert sum(counts[i][i] for i in range(4)) == 1999
+    for name in results["entries"]:
+        assert (run_dir / "predictions" / f"{name}.nc").exists()
+    for fig in ("stationary_density.png", "transition_density.png", "implied_timescales.png"):
+        assert (run_dir / fig).stat().st_size > 10_000
+    assert "| **msm** | model |" in out and "| persistence | static reference |" in out
+
+
+def test_leaderboard_is_sorted_by_the_primary_metric_with_references(msm_run, capsys):
+    entries = leaderboard.read(TASK)
+    assert {e["command"] for e in entries} >= {f"mdbench run {TASK} --model msm --config tiny --seed 1"}
+    assert main(["leaderboard", TASK]) == 0
+    table = capsys.readouterr().out
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "role" not in line]
+    values = [float(r.split("|")[3].split("±")[0]) for r in rows]
+    assert values == sorted(values) and len(rows) == 4
+    assert main(["leaderboard", "--check"]) == 0
+
+
+def test_rerunning_replaces_the_entry_instead_of_duplicating(msm_run, tmp_path):
+    before = len(leaderboard.read(TASK))
+    assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--seed", "1", "--out", str(tmp_path / "again"),
+                 "--quiet"]) == 0
+    assert len(leaderboard.read(TASK)) == before
+
+
+def test_hand_edited_entries_fail_the_check(msm_run, capsys):
+    path = leaderboard.path_for(TASK)
+    board = json.loads(path.read_text())
+    board["entries"][0]["command"] = "python my_script.py"
+    path.write_text(json.dumps(board))
+    assert main(["leaderboard", "--check"]) == 2
+    assert "does not match '^mdbench run '" in capsys.readouterr().err
+    del board["entries"][0]["metrics"]["t1"]
+    board["entries"][0]["command"] = "mdbench run x"
+    path.write_text(json.dumps(board))
+    with pytest.raises(LeaderboardError, match=r"missing \['t1'\]"):
+        leaderboard.check()
+    path.write_text("{not json")
+    with pytest.raises(LeaderboardError, match="not valid JSON"):
+        leaderboard.check()
+
+
+def test_the_committed_leaderboards_pass_the_check(monkeypatch):
+    monkeypatch.setenv("MDBENCH_LEADERBOARDS", str(REPO_BOARDS))
+    report = leaderboard.check()
+    assert any(line.startswith("four-well__propagator.json") for line in report)
+    entries = leaderboard.read(TASK)
+    small = {e["model"]: e for e in entries if e["config"] == "small"}
+    assert {"mdn", "msm", "persistence", "exact-propagator"} <= set(small)
+
+
+def test_mdn_runs_on_tiny(tiny_four_well, tmp_path):
+    assert main(["run", TASK, "--model", "mdn", "--config", "tiny", "--out", str(tmp_path / "mdn"), "--quiet",
+                 "--no-leaderboard"]) == 0
+    results = json.loads((tmp_path / "mdn" / "results.json").read_text())
+    mdn = results["entries"]["mdn"]["metrics"]
+    persistence = results["entries"]["persistence"]["metrics"]
+    assert mdn["free_energy_rmse"]["value"] < persistence["free_energy_rmse"]["value"]
+    assert not leaderboard.path_for(TASK).exists()

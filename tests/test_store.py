@@ -1,0 +1,163 @@
+"""The dataset store: atomic, locked, hashed, reproducible generation and verified loading."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import filelock
+import numpy as np
+import pytest
+import xarray as xr
+
+import mdbench
+from mdbench.data import store
+from mdbench.data.registry import get_dataset
+from mdbench.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError, UnknownNameError
+
+
+def _manifest_hashes(path: Path) -> dict:
+    return {k: v["sha256"] for k, v in json.loads((path / "manifest.json").read_text())["splits"].items()}
+
+
+def test_load_returns_documented_xarray(tiny_four_well):
+    ds = mdbench.load(*tiny_four_well, split="train")
+    assert ds["x"].dims == ("replica", "time")
+    assert ds["x"].dtype == np.float32
+    assert ds["x"].attrs["units"] == "1" and ds["time"].attrs["units"].startswith("time")
+    cfg = get_dataset("four-well").config("tiny")
+    assert ds.sizes["time"] == cfg["train_steps"] // cfg["save_every"]
+    assert ds.attrs["dataset_version"] == get_dataset("four-well").version
+    params = json.loads(ds.attrs["generator_params"])
+    assert params["dt"] == {"value": 1e-3, "units": "time", "description": params["dt"]["description"]}
+
+
+def test_splits_are_independent_trajectories(tiny_four_well):
+    train, test = (mdbench.load(*tiny_four_well, split=s)["x"].values for s in ("train", "test"))
+    n = min(train.shape[1], test.shape[1])
+    assert not np.allclose(train[0, :n], test[0, :n])
+    manifest = store.read_manifest(*tiny_four_well)
+    seeds = [s["seed"] for s in manifest["shards"]]
+    assert len(set(seeds)) == len(seeds)
+
+
+def test_manifest_records_parameters_versions_and_hashes(tiny_four_well):
+    manifest = store.read_manifest(*tiny_four_well)
+    assert manifest["params"]["potential_prefactor"]["units"] == "kT"
+    assert {"numpy", "xarray", "numba", "mdbench"} <= set(manifest["versions"])
+    assert set(manifest["splits"]) == {"train", "val", "test"}
+    assert mdbench.verify(*tiny_four_well) == {k: v["sha256"] for k, v in manifest["splits"].items()}
+
+
+def test_same_seed_gives_same_hashes_serial_and_dask(tmp_path, monkeypatch, tiny_four_well, session_home):
+    reference = _manifest_hashes(store.dataset_dir(get_dataset("four-well"), "tiny"))
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "serial"))
+    assert _manifest_hashes(mdbench.generate("four-well", "tiny", progress=False)) == reference
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "dask"))
+    assert _manifest_hashes(mdbench.generate("four-well", "tiny", workers=2, progress=False)) == reference
+
+
+def test_existing_scheduler_gives_the_same_hashes(tmp_path, monkeypatch, tiny_four_well):
+    from dask.distributed import LocalCluster
+
+    reference = _manifest_hashes(store.dataset_dir(get_dataset("four-well"), "tiny"))
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "remote"))
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        path = mdbench.generate("four-well", "tiny", scheduler=cluster.scheduler_address, progress=False)
+    assert _manifest_hashes(path) == reference
+
+
+def test_missing_dataset_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path))
+    with pytest.raises(DatasetMissingError, match=r"mdbench data generate four-well --config tiny"):
+        mdbench.load("four-well", "tiny")
+
+
+@pytest.mark.parametrize(
+    "call, pattern",
+    [
+        (lambda: mdbench.load("no-such-data"), "unknown dataset 'no-such-data'; known: four-well"),
+        (lambda: mdbench.load("four-well", "huge"), "unknown config 'huge' of dataset 'four-well'"),
+        (lambda: mdbench.load("four-well", "tiny", "training"), "unknown split 'training'"),
+    ],
+)
+def test_unknown_names(call, pattern):
+    with pytest.raises(UnknownNameError, match=pattern):
+        call()
+
+
+@pytest.fixture
+def private_copy(tmp_path, monkeypatch, tiny_four_well):
+    """A private copy of the tiny dataset that a test may damage."""
+    src = store.dataset_dir(get_dataset("four-well"), "tiny")
+    home = tmp_path / "home"
+    dst = home / src.relative_to(Path(os.environ["MDBENCH_HOME"]))
+    dst.parent.mkdir(parents=True)
+    import shutil
+
+    shutil.copytree(src, dst)
+    monkeypatch.setenv("MDBENCH_HOME", str(home))
+    return dst
+
+
+def test_truncated_file_is_reported_not_loaded(private_copy):
+    path = private_copy / "train.nc"
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(DatasetCorruptError, match=r"cannot read .*train\.nc .*--force"):
+        mdbench.load("four-well", "tiny", "train")
+
+
+def test_changed_values_fail_the_content_hash(private_copy):
+    path = private_copy / "val.nc"
+    with xr.open_dataset(path) as ds:
+        ds = ds.load()
+    ds["x"][0, 5] = ds["x"][0, 5] + 0.25
+    ds.to_netcdf(path)
+    with pytest.raises(DatasetCorruptError, match="content hash"):
+        mdbench.load("four-well", "tiny", "val")
+    assert mdbench.load("four-well", "tiny", "val", verify=False)["x"].shape[1] > 0  # skippable
+
+
+def test_interrupted_generation_keeps_the_old_dataset(private_copy, monkeypatch):
+    """Killed while writing the last split: the old dataset still loads, the debris is cleaned later."""
+    before = _manifest_hashes(private_copy)
+    spec = get_dataset("four-well")
+    original = type(spec).assemble
+
+    def dies_on_test_split(self, config, split, parts):
+        if split == "test":
+            raise KeyboardInterrupt
+        return original(self, config, split, parts)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(spec), "assemble", dies_on_test_split)
+        with pytest.raises(KeyboardInterrupt):
+            mdbench.generate("four-well", "tiny", force=True, progress=False)
+    debris = list(private_copy.parent.glob(".tmp-tiny-*"))
+    assert debris and (debris[0] / "train.nc").exists()  # the half-written generation stayed aside
+    assert _manifest_hashes(private_copy) == before
+    mdbench.verify("four-well", "tiny")
+    mdbench.generate("four-well", "tiny", progress=False)  # the next generation cleans up
+    assert not any(p.exists() for p in debris)
+
+
+def test_a_held_lock_makes_generation_wait_then_fail_clearly(private_copy):
+    lock = filelock.FileLock(str(private_copy) + ".lock")
+    with lock:
+        with pytest.raises(DatasetBusyError, match="being generated by another process"):
+            mdbench.generate("four-well", "tiny", force=True, progress=False, lock_timeout=0.2)
+
+
+def test_concurrent_generations_leave_a_valid_dataset(tmp_path):
+    env = {**os.environ, "MDBENCH_HOME": str(tmp_path / "concurrent")}
+    cmd = [sys.executable, "-m", "mdbench.cli", "data", "generate", "four-well", "--config", "tiny", "--force", "--quiet"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+    check = subprocess.run([sys.executable, "-m", "mdbench.cli", "data", "verify", "four-well", "--config", "tiny"],
+                           env=env, capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.count(": ok") == 3
