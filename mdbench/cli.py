@@ -104,12 +104,12 @@ def _cmd_score(args) -> None:
 
     task = get_task(args.task)
     ds, meta, config = read_submission(task, Path(args.file))
-    scores = task.score(ds, config, frames_per_second=meta.get("frames_per_second"),
-                        engine_frames_per_second=task.engine_frames_per_second(config))
+    scores = task.score(ds, config, items_per_second=meta.get("items_per_second"),
+                        engine_items_per_second=task.engine_items_per_second(config))
     info = task.info_by_name()
     print(f"{task.name}: model {meta['model']} (config {config.name}, seed {meta['seed']}, code {meta['code']})")
-    if "frames_per_second" in meta:
-        print("note: generation_speedup uses the frames_per_second the submission reports")
+    if "items_per_second" in meta:
+        print("note: generation_speedup uses the items_per_second the submission reports")
     for name, est in scores.items():
         err = f" ± {est.stderr:.3g}" if est.stderr is not None else ""
         print(f"  {name:32s} {est.value:.4g}{err} [{info[name].units}]")

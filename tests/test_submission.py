@@ -31,7 +31,7 @@ def _write(tmp_path, ds=None, **meta):
 
 def test_a_valid_submission_scores(tmp_path, tiny_four_well, capsys):
     path = write_submission(_valid(), tmp_path / "ok.nc", task=TASK, model="my-model", code="x.py",
-                            config="tiny", seed=1, frames_per_second=1000.0)
+                            config="tiny", seed=1, items_per_second=1000.0)
     assert main(["score", TASK, str(path), "--json", str(tmp_path / "s.json")]) == 0
     out = capsys.readouterr().out
     assert "free_energy_rmse" in out and "[kT]" in out

@@ -33,10 +33,10 @@ def test_coarse_timescales_of_a_known_matrix():
 
 def _score(task, data, name, seed=0):
     entry = models_for(TASK)[name]
-    visible = data if entry.role == "data reference" else TaskData(data.config, data.train, data.val)
+    visible = data if entry.role == "data reference" else data.for_models(task.prediction_inputs(data))
     pred = entry.factory().fit(visible, seed=seed, progress=False).predict(visible, seed=seed)
     task.contract(data.config).validate(pred, name)
-    return task.score(pred, data.config, frames_per_second=None, engine_frames_per_second=None)
+    return task.score(pred, data.config, items_per_second=None, engine_items_per_second=None)
 
 
 def test_physics_reference_beats_static_reference_on_every_metric(tiny_four_well):
@@ -67,5 +67,5 @@ def test_msm_baseline_is_reproducible(tiny_four_well):
 
 def test_engine_speed_is_measured(tiny_four_well):
     task = get_task(TASK)
-    assert task.engine_frames_per_second(task.spec.config("tiny")) > 0
+    assert task.engine_items_per_second(task.spec.config("tiny")) > 0
     assert n_submission_frames(task.spec.config("small")) == 20_000

@@ -60,11 +60,11 @@ def run(
     outdir = Path(outdir or Path("runs") / f"{task.name.replace('/', '__')}__{entry.name}__{cfg.name}__seed{seed}")
     outdir.mkdir(parents=True, exist_ok=True)
 
-    engine_fps = task.engine_frames_per_second(cfg)
+    engine_speed = task.engine_items_per_second(cfg)
     runs = [entry] + [r for r in references_for(task.name) if r.name != entry.name]
     predictions, scored = {}, {}
     for item in runs:
-        predictions[item.name], scored[item.name] = _fit_predict_score(task, item, data, cfg, seed, engine_fps,
+        predictions[item.name], scored[item.name] = _fit_predict_score(task, item, data, cfg, seed, engine_speed,
                                                                        outdir, progress)
     results = {
         "task": task.name,
@@ -74,7 +74,7 @@ def run(
         "dataset_version": task.spec.version,
         "mdbench_version": mdbench.__version__,
         "date": stamp.isoformat(),
-        "engine_frames_per_second": engine_fps,
+        "engine_items_per_second": engine_speed,
         "targets": task.targets(cfg),
         "units": {m.name: m.units for m in task.metric_info()},
         "entries": scored,
@@ -118,25 +118,24 @@ def _timed_predict(model, data, seed: int, repeats: int = 3, budget: float = 2.0
     return pred, best
 
 
-def _fit_predict_score(task, item: ModelEntry, data, cfg, seed, engine_fps, outdir, progress):
-    visible = data if item.role == "data reference" else type(data)(data.config, data.train, data.val)
+def _fit_predict_score(task, item: ModelEntry, data, cfg, seed, engine_speed, outdir, progress):
+    visible = data if item.role == "data reference" else data.for_models(task.prediction_inputs(data))
     start = time.perf_counter()
     model = item.factory().fit(visible, seed=seed, progress=progress)
     fit_seconds = time.perf_counter() - start
     pred, predict_seconds = _timed_predict(model, visible, seed)
-    n_frames = max(pred.sizes.values()) if pred.sizes else 0
     # a data reference replays stored frames: it generates nothing, so it has no generation speed
-    fps = n_frames / predict_seconds if predict_seconds > 0 and item.role != "data reference" else None
+    speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and item.role != "data reference" else None
     path = write_submission(pred, outdir / "predictions" / f"{item.name}.nc", task=task.name, model=item.name,
-                            code=item.code, config=cfg.name, seed=seed, frames_per_second=fps)
+                            code=item.code, config=cfg.name, seed=seed, items_per_second=speed)
     task.contract(cfg).validate(pred, str(path))
-    scores = task.score(pred, cfg, frames_per_second=fps, engine_frames_per_second=engine_fps)
+    scores = task.score(pred, cfg, items_per_second=speed, engine_items_per_second=engine_speed)
     return pred, {
         "role": item.role,
         "code": item.code,
         "fit_seconds": round(fit_seconds, 3),
         "predict_seconds": round(predict_seconds, 4),
-        "frames_per_second": fps,
+        "items_per_second": speed,
         "metrics": {k: v.to_record() for k, v in scores.items()},
         "details": task.details(pred, cfg),
         "command": _command(task.name, item.name, cfg.name, seed),

@@ -25,7 +25,7 @@ METADATA_SCHEMA = {
         "code": {"type": "string", "minLength": 1},
         "config": {"type": "string"},
         "seed": {"type": "integer"},
-        "frames_per_second": {"type": "number", "exclusiveMinimum": 0},
+        "items_per_second": {"type": "number", "exclusiveMinimum": 0},
     },
 }
 
@@ -35,12 +35,12 @@ def _plain(value):
 
 
 def write_submission(ds: xr.Dataset, path: Path, *, task: str, model: str, code: str, config: str,
-                     seed: int, frames_per_second: float | None = None) -> Path:
+                     seed: int, items_per_second: float | None = None) -> Path:
     """Write predictions plus metadata atomically (temp file + rename)."""
     ds = ds.copy()
     ds.attrs.update(task=task, model=model, code=code, config=config, seed=int(seed))
-    if frames_per_second is not None:
-        ds.attrs["frames_per_second"] = float(frames_per_second)
+    if items_per_second is not None:
+        ds.attrs["items_per_second"] = float(items_per_second)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

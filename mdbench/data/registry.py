@@ -35,13 +35,13 @@ class ShardSpec:
         return {"split": self.split, "index": self.index, "seed": self.seed}
 
 
-def derive_seed(dataset_seed: int, split: str, index: int) -> int:
-    """Seed of shard ``index`` of ``split``: a pure function of the dataset seed.
+def derive_seed(dataset_seed: int, split_index: int, index: int) -> int:
+    """Seed of shard ``index`` of the split at ``split_index``: a pure function of the dataset seed.
 
     ``SeedSequence`` spawn keys give statistically independent streams, so shards can run in any
     order, on any machine, and reproduce the serial result bit for bit.
     """
-    seq = np.random.SeedSequence(entropy=dataset_seed, spawn_key=(SPLITS.index(split), index))
+    seq = np.random.SeedSequence(entropy=dataset_seed, spawn_key=(split_index, index))
     return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -54,6 +54,7 @@ class DatasetSpec(abc.ABC):
     summary: ClassVar[str]
     configs: ClassVar[dict[str, DatasetConfig]]
     default_config: ClassVar[str] = "small"
+    #: extra splits (e.g. transfer sets) may follow; the first three are always train, val, test
     splits: ClassVar[tuple[str, ...]] = SPLITS
     #: the dimension along which independent shards of one split are concatenated
     shard_dim: ClassVar[str] = "replica"
@@ -85,8 +86,8 @@ class DatasetSpec(abc.ABC):
 
     def shards(self, config: DatasetConfig) -> list[ShardSpec]:
         return [
-            ShardSpec(split, i, derive_seed(config.seed, split, i))
-            for split in self.splits
+            ShardSpec(split, i, derive_seed(config.seed, k, i))
+            for k, split in enumerate(self.splits)
             for i in range(self.n_shards(config, split))
         ]
 

@@ -8,6 +8,7 @@ predictions go through the same :meth:`Task.score`.
 from __future__ import annotations
 
 import abc
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Protocol
@@ -65,12 +66,23 @@ class PredictionContract:
 
 @dataclass
 class TaskData:
-    """The splits a model may see.  ``test`` is only handed to data references, never to models."""
+    """What a model may see.
+
+    ``train`` and ``val`` whole; ``inputs`` holds the inputs a prediction needs from held-out data
+    with the targets removed (e.g. test configurations without their energies, see
+    :meth:`Task.prediction_inputs`).  ``test`` (targets included) and any further splits in
+    ``extra`` are only handed to data references, never to models.
+    """
 
     config: DatasetConfig
     train: xr.Dataset
     val: xr.Dataset
     test: xr.Dataset | None = None
+    inputs: dict[str, xr.Dataset] = field(default_factory=dict)
+    extra: dict[str, xr.Dataset] = field(default_factory=dict)
+
+    def for_models(self, inputs: dict[str, xr.Dataset]) -> "TaskData":
+        return TaskData(self.config, self.train, self.val, inputs=inputs)
 
 
 class SurrogateModel(Protocol):
@@ -114,16 +126,20 @@ class Task(abc.ABC):
         """Every number :meth:`score` reports, with units and direction."""
 
     @abc.abstractmethod
-    def score(self, predictions: xr.Dataset, config: DatasetConfig, *, frames_per_second: float | None,
-              engine_frames_per_second: float | None) -> dict[str, Estimate]:
+    def score(self, predictions: xr.Dataset, config: DatasetConfig, *, items_per_second: float | None,
+              engine_items_per_second: float | None) -> dict[str, Estimate]:
         """Score a validated submission; identical for models and references."""
 
     def details(self, predictions: xr.Dataset, config: DatasetConfig) -> dict[str, Any]:
         """Diagnostics that are not metrics (e.g. count matrices), stored in the results file."""
         return {}
 
-    def engine_frames_per_second(self, config: DatasetConfig) -> float | None:
-        """Speed of the physics engine, measured in this process for the cost metrics."""
+    def count_items(self, predictions: xr.Dataset) -> int:
+        """Generated items (frames, configurations, …) in a prediction, for throughput metrics."""
+        return max(predictions.sizes.values()) if predictions.sizes else 0
+
+    def engine_items_per_second(self, config: DatasetConfig) -> float | None:
+        """Speed of the physics engine (items per second), measured in this process for cost metrics."""
         return None
 
     def targets(self, config: DatasetConfig) -> dict[str, Any]:
@@ -137,8 +153,13 @@ class Task(abc.ABC):
     def load_data(self, config: DatasetConfig, *, verify: bool = True) -> TaskData:
         from mdbench.data.store import load
 
-        splits = {s: load(self.dataset, config.name, s, verify=verify) for s in ("train", "val", "test")}
-        return TaskData(config, **splits)
+        splits = {s: load(self.dataset, config.name, s, verify=verify) for s in self.spec.splits}
+        train, val, test = (splits.pop(s) for s in ("train", "val", "test"))
+        return TaskData(config, train, val, test, extra=splits)
+
+    def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
+        """Held-out inputs a model needs to predict, with every target variable removed."""
+        return {}
 
     def info_by_name(self) -> dict[str, MetricInfo]:
         return {m.name: m for m in self.metric_info()}
@@ -161,8 +182,15 @@ def register_model(entry: ModelEntry) -> ModelEntry:
     return entry
 
 
+#: one task module per system; importing it registers the task and its references
+TASK_MODULES = (
+    "mdbench.tasks.four_well",
+)
+
+
 def _load_builtin() -> None:
-    import mdbench.tasks.four_well  # noqa: F401
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
     try:  # the reference implementations live in the sibling `baselines` package
         import baselines  # noqa: F401

@@ -112,14 +112,14 @@ class FourWellPropagator(Task):
         config = self.spec.config("tiny")  # metric names do not depend on the config
         return [i for m in self.metrics(config) for i in m.info] + [SPEEDUP]
 
-    def score(self, predictions: xr.Dataset, config: DatasetConfig, *, frames_per_second: float | None,
-              engine_frames_per_second: float | None) -> dict[str, Estimate]:
+    def score(self, predictions: xr.Dataset, config: DatasetConfig, *, items_per_second: float | None,
+              engine_items_per_second: float | None) -> dict[str, Estimate]:
         x = np.asarray(predictions["x"].values, dtype=float)
         scores: dict[str, Estimate] = {}
         for metric in self.metrics(config):
             scores.update(metric(x))
-        speedup = (frames_per_second / engine_frames_per_second
-                   if frames_per_second and engine_frames_per_second else float("nan"))
+        speedup = (items_per_second / engine_items_per_second
+                   if items_per_second and engine_items_per_second else float("nan"))
         scores[SPEEDUP.name] = Estimate(speedup)
         return scores
 
@@ -129,7 +129,7 @@ class FourWellPropagator(Task):
                 "well_transition_counts_note": "counts[i][j]: frames in well i followed by a frame in well j "
                                                "(wells ordered left to right, one frame every τ)"}
 
-    def engine_frames_per_second(self, config: DatasetConfig) -> float:
+    def engine_items_per_second(self, config: DatasetConfig) -> float:
         """Brownian-dynamics frames (one per τ) per second, on this machine, now."""
         n = min(n_submission_frames(config), 20_000)
         kwargs = dict(a=config["potential_prefactor"], dt=config["dt"], save_every=config["lag"],
