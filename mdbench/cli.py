@@ -99,6 +99,7 @@ def _cmd_run(args) -> None:
 
 
 def _cmd_score(args) -> None:
+    from mdbench.atomic import write_text_atomic
     from mdbench.benchmark.submission import read_submission
     from mdbench.tasks.base import get_task
 
@@ -114,7 +115,7 @@ def _cmd_score(args) -> None:
         err = f" ± {est.stderr:.3g}" if est.stderr is not None else ""
         print(f"  {name:32s} {est.value:.4g}{err} [{info[name].units}]")
     if args.json:
-        Path(args.json).write_text(json.dumps(
+        write_text_atomic(Path(args.json), json.dumps(
             {"task": task.name, "submission": meta, "metrics": {k: v.to_record() for k, v in scores.items()}},
             indent=1) + "\n")
         print(f"wrote {args.json}")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jsonschema
 
+from mdbench.atomic import write_text_atomic
 from mdbench.errors import LeaderboardError
 from mdbench.metrics.base import decode_number
 from mdbench.tasks.base import ROLES, Task, all_tasks, get_task
@@ -107,15 +108,9 @@ def upsert(task: str, entries: list[dict], directory: Path | None = None) -> Pat
     board["entries"] += entries
     board["entries"].sort(key=lambda e: (e["config"], e["model"], e["seed"]))
     _validate(board, get_task(task), path)
-    _write_atomic(path, json.dumps(board, indent=1, ensure_ascii=False) + "\n")
-    _write_atomic(path.with_suffix(".md"), render(task, directory=directory) + "\n")
+    write_text_atomic(path, json.dumps(board, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(path.with_suffix(".md"), render(task, directory=directory) + "\n")
     return path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _fmt(rec: dict | None) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 import mdbench
+from mdbench.atomic import write_text_atomic
 from mdbench.benchmark import leaderboard
 from mdbench.benchmark.submission import write_submission
 from mdbench.data import store
@@ -79,7 +80,7 @@ def run(
         "units": {m.name: m.units for m in task.metric_info()},
         "entries": scored,
     }
-    (outdir / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(outdir / "results.json", json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     figures = task.figures(predictions, results, cfg, outdir)
     board = None
     if update_leaderboard:

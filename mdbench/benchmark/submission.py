@@ -5,13 +5,13 @@ Reading uses the netCDF4 engine only, so nothing in a submission is ever unpickl
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import jsonschema
 import numpy as np
 import xarray as xr
 
+from mdbench.atomic import atomic_output
 from mdbench.data.params import DatasetConfig
 from mdbench.errors import SubmissionError
 from mdbench.tasks.base import Task
@@ -43,9 +43,8 @@ def write_submission(ds: xr.Dataset, path: Path, *, task: str, model: str, code:
         ds.attrs["items_per_second"] = float(items_per_second)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    ds.to_netcdf(tmp, engine="netcdf4")
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        ds.to_netcdf(tmp, engine="netcdf4")
     return path
 
 

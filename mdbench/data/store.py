@@ -32,6 +32,7 @@ import numpy as np
 import platformdirs
 import xarray as xr
 
+from mdbench.atomic import write_text_atomic
 from mdbench.data.registry import DatasetSpec, get_dataset
 from mdbench.data.sharding import run_shards
 from mdbench.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError
@@ -156,17 +157,11 @@ def generate(
                 "sizes": {str(k): int(v) for k, v in ds.sizes.items()},
             }
         manifest["generation_seconds"] = round(time.perf_counter() - start, 3)
-        _write_json_atomic(tmp / MANIFEST, manifest)
+        write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         _replace_dir(tmp, target)
         return target
     finally:
         lock.release()
-
-
-def _write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, path)
 
 
 def _replace_dir(new: Path, target: Path) -> None:
