@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MODEL ?= mdn
 CONFIG ?= small
 
-.PHONY: setup benchmark test test-slow test-all clean
+.PHONY: setup benchmark forecast-sweep test test-slow test-all clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -20,6 +20,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # prints the leaderboard with the static and physics references and writes figures under runs/.
 benchmark: setup
 	$(BIN)/mdbench run four-well/propagator --model $(MODEL) --config $(CONFIG)
+
+# The forecasting sweep (every model × every history × every lead) on both MD datasets.
+# Generating adk/small takes long on 2 CPU cores (see data_cards/adk.md).
+forecast-sweep: setup
+	$(BIN)/mdbench run ala100-smd/forecast --model all --config $(CONFIG)
+	$(BIN)/mdbench run adk/forecast --model all --config $(CONFIG)
 
 test: setup
 	$(BIN)/python -m pytest

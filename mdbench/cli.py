@@ -83,16 +83,39 @@ def _cmd_export(args) -> None:
           "(load with datasets.load_from_disk)")
 
 
+def _cmd_import(args) -> None:
+    from mdbench.data import store
+    from mdbench.datasets.imported import import_trajectory
+
+    try:
+        histories, leads = ([int(v) for v in arg.split(",")] for arg in (args.histories, args.leads))
+    except ValueError:
+        raise MdbenchError("--histories and --leads take comma-separated whole numbers of frames") from None
+    spec = import_trajectory(args.name, args.topology, args.trajectory, selection=args.selection,
+                             histories=histories, leads=leads, n_origins=args.origins)
+    store.generate(spec.name, "default", force=True, progress=False)
+    for split, entry in store.read_manifest(spec.name, "default")["splits"].items():
+        print(f"  {split}: {entry['sizes']}")
+    print(f"imported {spec.name}; benchmark it with `mdbench run {spec.name}/forecast --model all`")
+
+
 def _cmd_run(args) -> None:
     from mdbench.benchmark import leaderboard
     from mdbench.benchmark.run import run
 
-    result = run(args.task, args.model, config=args.config, seed=args.seed,
-                 outdir=Path(args.out) if args.out else None, leaderboard_dir=args.leaderboard_dir,
-                 update_leaderboard=not args.no_leaderboard, progress=not args.quiet)
-    print(f"\nresults: {result.directory / 'results.json'}")
-    for fig in result.figures:
-        print(f"figure:  {fig}")
+    from mdbench.tasks.base import models_for
+
+    names = args.model.split(",")
+    if names == ["all"]:  # the full sweep: every model of the task (references run with each)
+        names = [m.name for m in models_for(args.task).values() if m.role == "model"]
+    for name in names:
+        out = Path(args.out) / name if args.out and len(names) > 1 else (Path(args.out) if args.out else None)
+        result = run(args.task, name, config=args.config, seed=args.seed, outdir=out,
+                     leaderboard_dir=args.leaderboard_dir, update_leaderboard=not args.no_leaderboard,
+                     progress=not args.quiet)
+        print(f"\nresults: {result.directory / 'results.json'}")
+        for fig in result.figures:
+            print(f"figure:  {fig}")
     if result.leaderboard:
         print(f"leaderboard: {result.leaderboard}\n")
         print(leaderboard.render(args.task, result.results["config"], directory=args.leaderboard_dir))
@@ -166,9 +189,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="output directory")
     e.set_defaults(fn=_cmd_export)
 
+    im = dsub.add_parser("import", help="turn your own MD (any MDAnalysis format) into a forecasting dataset")
+    im.add_argument("topology")
+    im.add_argument("trajectory", nargs="+", help="one or more trajectory files (≥ 3: split by file, no leakage)")
+    im.add_argument("--name", required=True, help="dataset name (lower case, digits, '-')")
+    im.add_argument("--selection", default="name CA", help="MDAnalysis selection (default: name CA)")
+    im.add_argument("--origins", type=int, default=20, help="forecast origins in the test split")
+    im.add_argument("--histories", default="1,5,10", help="history lengths h in frames (subset of 1,5,10)")
+    im.add_argument("--leads", default="1,5,15,60,120", help="lead times L in frames (subset of 1,5,15,60,120)")
+    im.set_defaults(fn=_cmd_import)
+
     r = sub.add_parser("run", help="train a model, score it with the references, update the leaderboard")
     r.add_argument("task")
-    r.add_argument("--model", required=True)
+    r.add_argument("--model", required=True, help="model name, a comma-separated list, or 'all' (the sweep)")
     r.add_argument("--config")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", help="run directory (default: runs/<task>__<model>__<config>__seed<seed>)")

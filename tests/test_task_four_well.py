@@ -33,7 +33,7 @@ def test_coarse_timescales_of_a_known_matrix():
 
 def _score(task, data, name, seed=0):
     entry = models_for(TASK)[name]
-    visible = data if entry.role == "data reference" else data.for_models(task.prediction_inputs(data))
+    visible = task.data_for(data, entry.role)
     pred = entry.factory().fit(visible, seed=seed, progress=False).predict(visible, seed=seed)
     task.contract(data.config).validate(pred, name)
     return task.score(pred, data.config, items_per_second=None, engine_items_per_second=None)

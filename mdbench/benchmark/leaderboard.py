@@ -143,7 +143,7 @@ def render(task_name: str, config: str | None = None, directory: Path | None = N
     configs = [config] if config else sorted({e["config"] for e in entries})
     lines = [f"# {task.name} — {task.summary}", "",
              f"Sorted by `{primary.name}` ({'higher' if primary.higher_is_better else 'lower'} is better). "
-             "Values are estimate ± standard error (5 blocks). Every entry is reproduced by its command."]
+             f"Values are estimate ± {task.error_note}. Every entry is reproduced by its command."]
     if not entries:
         lines += ["", f"(no entries yet: run `mdbench run {task.name} --model NAME`)"]
     for cfg in configs:

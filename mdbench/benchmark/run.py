@@ -120,7 +120,7 @@ def _timed_predict(model, data, seed: int, repeats: int = 3, budget: float = 2.0
 
 
 def _fit_predict_score(task, item: ModelEntry, data, cfg, seed, engine_speed, outdir, progress):
-    visible = data if item.role == "data reference" else data.for_models(task.prediction_inputs(data))
+    visible = task.data_for(data, item.role)
     start = time.perf_counter()
     model = item.factory().fit(visible, seed=seed, progress=progress)
     fit_seconds = time.perf_counter() - start

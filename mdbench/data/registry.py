@@ -129,5 +129,9 @@ def all_datasets() -> dict[str, DatasetSpec]:
 
 
 def _load_builtin() -> None:
-    # Importing the systems registers them; done lazily so `import mdbench` stays light.
+    # Importing the systems registers them; done lazily so `import mdbench` stays light.  User
+    # imports (`mdbench data import`) live in the store and are re-read, since MDBENCH_HOME may change.
     import mdbench.datasets  # noqa: F401
+    from mdbench.datasets.imported import load_imports
+
+    load_imports()

@@ -8,6 +8,8 @@ predictions go through the same :meth:`Task.score`.
 from __future__ import annotations
 
 import abc
+import dataclasses
+import fnmatch
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +73,7 @@ class TaskData:
     ``train`` and ``val`` whole; ``inputs`` holds the inputs a prediction needs from held-out data
     with the targets removed (e.g. test configurations without their energies, see
     :meth:`Task.prediction_inputs`).  ``test`` (targets included) and any further splits in
-    ``extra`` are only handed to data references, never to models.
+    ``extra`` are only handed to references (trusted code), never to models.
     """
 
     config: DatasetConfig
@@ -113,6 +115,8 @@ class Task(abc.ABC):
     primary_metric: ClassVar[str]
     #: columns shown by `mdbench leaderboard` (every metric is in the JSON)
     leaderboard_columns: ClassVar[tuple[str, ...]]
+    #: how the ± of this task's metrics is estimated, for the leaderboard header
+    error_note: ClassVar[str] = "standard error"
 
     @property
     def spec(self) -> DatasetSpec:
@@ -161,6 +165,11 @@ class Task(abc.ABC):
         """Held-out inputs a model needs to predict, with every target variable removed."""
         return {}
 
+    def data_for(self, data: TaskData, role: str) -> TaskData:
+        """What an entry sees: models get train, val and the inputs; references (trusted code) everything."""
+        inputs = self.prediction_inputs(data)
+        return dataclasses.replace(data, inputs=inputs) if role != "model" else data.for_models(inputs)
+
     def info_by_name(self) -> dict[str, MetricInfo]:
         return {m.name: m for m in self.metric_info()}
 
@@ -176,6 +185,7 @@ def register_task(task: Task) -> Task:
 
 
 def register_model(entry: ModelEntry) -> ModelEntry:
+    """Register a model or reference; ``entry.task`` may be a pattern such as ``"*/forecast"``."""
     if entry.role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     _MODELS.setdefault(entry.task, {})[entry.name] = entry
@@ -185,12 +195,16 @@ def register_model(entry: ModelEntry) -> ModelEntry:
 #: one task module per system; importing it registers the task and its references
 TASK_MODULES = (
     "mdbench.tasks.four_well",
+    "mdbench.tasks.forecast",
 )
 
 
 def _load_builtin() -> None:
     for module in TASK_MODULES:
-        importlib.import_module(module)
+        # a task module may also register tasks for datasets that appear at run time (user imports)
+        refresh = getattr(importlib.import_module(module), "refresh", None)
+        if refresh is not None:
+            refresh()
 
     try:  # the reference implementations live in the sibling `baselines` package
         import baselines  # noqa: F401
@@ -212,7 +226,11 @@ def all_tasks() -> dict[str, Task]:
 
 def models_for(task: str) -> dict[str, ModelEntry]:
     get_task(task)
-    return dict(_MODELS.get(task, {}))
+    out: dict[str, ModelEntry] = {}
+    for pattern, entries in _MODELS.items():
+        if fnmatch.fnmatchcase(task, pattern):
+            out.update(entries)
+    return out
 
 
 def get_model(task: str, name: str) -> ModelEntry:

@@ -63,6 +63,7 @@ class FourWellPropagator(Task):
     dataset = "four-well"
     summary = "synthetic trajectory at lag τ vs the exact transfer operator"
     primary_metric = "free_energy_rmse"
+    error_note = "standard error from 5 blocks of the trajectory"
     leaderboard_columns = (
         "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error", "transition_density_error",
         "well_transition_rate_rel_error", "generation_speedup",

@@ -1,0 +1,114 @@
+"""Forecasting tasks on the tiny 10-residue SMD helix: references, baselines, contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mdbench
+from baselines.forecasters import CoordinateForecaster, windows
+from mdbench.data.registry import get_dataset
+from mdbench.errors import SubmissionError
+from mdbench.tasks.base import get_task, models_for
+from mdbench.tasks.forecast import HISTORIES, LEADS, ratio_estimate
+
+TASK = "ala100-smd/forecast"
+
+
+@pytest.fixture(scope="module")
+def tiny_smd(session_home):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MDBENCH_HOME", str(session_home))
+    mdbench.generate("ala100-smd", "tiny", progress=False)
+    yield
+    mp.undo()
+
+
+@pytest.mark.parametrize("name", ["adk", "ala100-smd"])
+def test_configs_fit_the_task_grid_and_their_trajectories(name):
+    for cfg in get_dataset(name).configs.values():
+        assert set(cfg["histories"]) <= set(HISTORIES) and set(cfg["leads"]) <= set(LEADS), cfg.name
+        for t in cfg["restart_frames"]:
+            assert t >= max(cfg["histories"]) - 1 and t + max(cfg["leads"]) < cfg["n_frames"], cfg.name
+
+
+def test_dataset_stores_force_work_states_and_continuations(tiny_smd):
+    test = mdbench.load("ala100-smd", "tiny", "test")
+    cfg = get_dataset("ala100-smd").config("tiny")
+    assert test["ca"].attrs["units"] == "angstrom" and test["time"].attrs["units"] == "fs"
+    assert test["work"].attrs["units"] == "kcal/mol"
+    assert test["continuation_ca"].shape[:4] == (1, len(cfg["restart_frames"]), cfg["members"], len(cfg["leads"]))
+    assert "continuation_ca" not in mdbench.load("ala100-smd", "tiny", "train")
+
+
+def _score(name, data, task):
+    entry = models_for(TASK)[name]
+    visible = task.data_for(data, entry.role)
+    pred = entry.factory().fit(visible, seed=0, progress=False).predict(visible, seed=0)
+    task.contract(data.config).validate(pred, name)
+    return task.score(pred, data.config)
+
+
+def test_references_and_a_baseline(tiny_smd):
+    task = get_task(TASK)
+    data = task.load_data(task.spec.config("tiny"))
+    static, floor = _score("static", data, task), _score("langevin-mean", data, task)
+    assert static["rmsd_ratio_mean"].value == pytest.approx(1.0)
+    assert static["rmsd_h1_L1"].value > 0
+    # the mean of continuations from the full state beats "nothing moves" at the longer lead
+    assert floor["rmsd_h5_L5"].value < static["rmsd_h5_L5"].value
+    assert np.isnan(static["rmsd_h10_L60"].value)  # not in the tiny grid: n/a, not a crash
+    gru = _score("gru-atom", data, task)
+    assert np.isfinite(gru["rmsd_ratio_mean"].value)
+
+
+def test_models_get_histories_not_futures(tiny_smd):
+    task = get_task(TASK)
+    data = task.load_data(task.spec.config("tiny"))
+    visible = task.data_for(data, "model")
+    assert visible.test is None and not visible.extra
+    hist = visible.inputs["history"]["history_ca"].values
+    ca = data.test["ca"].values[0]
+    np.testing.assert_array_equal(hist[0, -1], ca[data.config["restart_frames"][0]])
+
+
+def test_wrong_atom_count_is_a_submission_error(tiny_smd):
+    task = get_task(TASK)
+    cfg = task.spec.config("tiny")
+    data = task.load_data(cfg)
+    pred = models_for(TASK)["static"].factory().predict(task.data_for(data, "model"), seed=0)
+    with pytest.raises(SubmissionError, match="entries along 'atom', expected 10"):
+        task.contract(cfg).validate(pred.isel(atom=slice(0, 3)), "forecast.nc")
+
+
+def test_windows_and_kirchhoff_mode_share_one_network():
+    rng = np.random.default_rng(0)
+    trajs = [np.cumsum(rng.normal(size=(50, 4, 3)), axis=0)]
+    x, y = windows(trajs, 5, 3)
+    assert x.shape == (50 - 4 - 3, 5, 4, 3)
+    np.testing.assert_array_equal(y[0], trajs[0][4 + 3] - trajs[0][4])
+    model = CoordinateForecaster("lstm", "atom", 5, 3, max_epochs=2).fit(trajs, trajs)
+    n_params = sum(p.numel() for p in model.net.parameters())
+    assert n_params < 5000  # one scalar-series network, independent of the number of atoms
+    assert model.predict(x[:2]).shape == (2, 4, 3)
+
+
+def test_ratio_estimate_of_identical_inputs_is_one():
+    x = np.array([1.0, 2.0, 3.0])
+    est = ratio_estimate(x, x)
+    assert est.value == 1.0 and est.stderr == 0.0
+
+
+@pytest.mark.slow
+def test_adk_tiny_end_to_end(tmp_path, monkeypatch):
+    """Generates ADK (3341 atoms, OpenMM) and runs the sweep's first model with both references."""
+    import json
+
+    from mdbench.cli import main
+
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "home"))
+    assert main(["run", "adk/forecast", "--model", "ffnn-atom", "--config", "tiny", "--quiet", "--no-leaderboard",
+                 "--out", str(tmp_path / "run")]) == 0
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert set(results["entries"]) == {"ffnn-atom", "static", "langevin-mean"}
+    assert (tmp_path / "run" / "rmsd_vs_lead.png").exists()
