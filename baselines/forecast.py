@@ -7,7 +7,7 @@ import xarray as xr
 
 from baselines.forecasters import fit_grid
 from mdbench.tasks.base import ModelEntry, TaskData, register_model
-from mdbench.tasks.forecast import forecast_dataset
+from mdbench.tasks.forecast import forecast_dataset, grid
 
 PAPER = "Gupta et al., bioRxiv 2020.07.28.225490"
 
@@ -20,8 +20,7 @@ class ForecastBaseline:
         cfg = data.config
         train = [data.train["ca"].values[r] for r in range(data.train.sizes["replica"])]
         val = [data.val["ca"].values[r] for r in range(data.val.sizes["replica"])]
-        grid = [(h, lead) for h in cfg["histories"] for lead in cfg["leads"]]
-        self.models = fit_grid(self.arch, self.mode, train, val, grid, seed, progress)
+        self.models = fit_grid(self.arch, self.mode, train, val, grid(cfg), seed, progress)
         return self
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:

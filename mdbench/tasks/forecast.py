@@ -37,6 +37,11 @@ def _name(kind: str, h: int, lead: int) -> str:
     return f"{kind}_h{h}_L{lead}"
 
 
+def grid(config: DatasetConfig) -> list[tuple[int, int]]:
+    """The (h, L) pairs of a config, histories outer."""
+    return [(h, lead) for h in config["histories"] for lead in config["leads"]]
+
+
 def windows(data_test: xr.Dataset) -> list[tuple[int, int]]:
     """(test replica, origin frame) of every forecast window."""
     frames = data_test["restart_frame"].values
@@ -74,9 +79,6 @@ class ForecastTask(Task):
         self.dataset = dataset
         self.name = f"{dataset}/forecast"
         self.summary = "forecast Cα coordinates L frames ahead from h frames of history"
-
-    def grid(self, config: DatasetConfig) -> list[tuple[int, int]]:
-        return [(h, lead) for h in config["histories"] for lead in config["leads"]]
 
     def contract(self, config: DatasetConfig) -> PredictionContract:
         from mdbench.data.store import read_manifest
