@@ -170,7 +170,7 @@ def train_extensive(
         total = 0.0
         for i in range(0, len(xt), batch_size):
             idx = order[i : i + batch_size]
-            loss = nn.functional.mse_loss(model(xt[idx]), yt[idx])
+            loss = nn.functional.mse_loss(model(xt[idx]).reshape(len(idx)), yt[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -179,7 +179,7 @@ def train_extensive(
             sched.step()
         model.eval()
         with torch.no_grad():
-            val = nn.functional.mse_loss(evaluate(xv), yv).item()
+            val = nn.functional.mse_loss(evaluate(xv).reshape(len(yv)), yv).item()
         history["train_mse"].append(total / len(xt))
         history["val_mse"].append(val)
         if val < best:

@@ -26,7 +26,7 @@ from mdbench.tasks.ising import TASK, TRAIN_SIZE, input_spins, submission
 PAPER = "Mills et al., Chem. Sci. 10, 4129 (2019)"
 CODE = "baselines/ising.py"
 #: training epochs per config name (the model sees ~9 000 configurations per epoch on `small`)
-EPOCHS = {"tiny": 2, "small": 30, "full": 200}
+EPOCHS = {"tiny": 2, "small": 40, "full": 200}
 
 
 def _training_arrays(data: TaskData) -> tuple[np.ndarray, ...]:
@@ -37,7 +37,7 @@ def _training_arrays(data: TaskData) -> tuple[np.ndarray, ...]:
 class _TorchEnergyModel:
     """Shared fit/predict: subclasses build ``self.net`` and say which lattice sizes they accept."""
 
-    batch_size, lr, lr_min = 100, 1e-3, 1e-5
+    batch_size, lr, lr_min = 20, 3e-3, 1e-5
 
     def build(self) -> torch.nn.Module:
         raise NotImplementedError

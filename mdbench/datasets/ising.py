@@ -26,8 +26,8 @@ TRAIN_SIZE = 8
 
 def temperature_grid(n_coarse: int, n_fine: int) -> tuple[float, ...]:
     """``n_coarse`` temperatures evenly on [1, 4] J/k_B plus ``n_fine`` evenly on [2.0, 2.6] (near T_c ≈ 2.269)."""
-    grid = np.union1d(np.linspace(1.0, 4.0, n_coarse), np.linspace(2.0, 2.6, n_fine))
-    return tuple(round(float(t), 4) for t in grid)
+    grid = np.union1d(np.round(np.linspace(1.0, 4.0, n_coarse), 4), np.round(np.linspace(2.0, 2.6, n_fine), 4))
+    return tuple(float(t) for t in grid)
 
 
 def _config(name: str, description: str, *, seed: int, temperatures: tuple[float, ...],
@@ -76,7 +76,7 @@ class Ising(DatasetSpec):
                          per_t=(500, 100, 250), transfer_temperatures=TRANSFER_T,
                          transfer_per_t=(40, 20, 10, 8, 4), equilibration=1000, pilot=1000),
         "full": _config("full", "paper scale: 100 000 training configurations, 8 900 at 128×128",
-                        seed=13, temperatures=temperature_grid(31, 13), per_t=(2500, 250, 500),
+                        seed=13, temperatures=temperature_grid(25, 16), per_t=(2500, 250, 500),
                         transfer_temperatures=TRANSFER_T, transfer_per_t=(400, 200, 100, 1780, 20),
                         equilibration=2000, pilot=2000,
                         notes=("40 temperatures × 2 500 = 100 000 training configurations (paper: 100 000)",
