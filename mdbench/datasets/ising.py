@@ -83,7 +83,7 @@ class Ising(DatasetSpec):
                                "transfer_128: 5 × 1 780 = 8 900 configurations (paper's tutorial: 8 900)")),
     }
 
-    def _split_plan(self, config: DatasetConfig, split: str) -> tuple[int, tuple[float, ...], int]:
+    def split_plan(self, config: DatasetConfig, split: str) -> tuple[int, tuple[float, ...], int]:
         """(lattice size, temperatures, configurations per temperature) of ``split``."""
         if split in SPLITS:
             return config["size"], config["temperatures"], config[f"{split}_per_temperature"]
@@ -93,13 +93,13 @@ class Ising(DatasetSpec):
 
     def lattice_size(self, config: DatasetConfig, split: str) -> int:
         """Linear size L of the lattices in ``split`` (spins)."""
-        return self._split_plan(config, self.check_split(split))[0]
+        return self.split_plan(config, self.check_split(split))[0]
 
     def n_shards(self, config: DatasetConfig, split: str) -> int:
-        return len(self._split_plan(config, split)[1])
+        return len(self.split_plan(config, split)[1])
 
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
-        size, temps, per_t = self._split_plan(config, shard.split)
+        size, temps, per_t = self.split_plan(config, shard.split)
         t = temps[shard.index]
         out = physics.sample(size, t, per_t, seed=shard.seed, equilibration_steps=config["equilibration_steps"],
                              pilot_steps=config["pilot_steps"], min_interval=config["min_interval"])

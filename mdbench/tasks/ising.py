@@ -83,7 +83,7 @@ class IsingEnergy(Task):
 
     def n_items(self, config: DatasetConfig, size: int) -> int:
         """Number of configurations of size L in the held-out split of ``config``."""
-        size_, temps, per_t = self.spec._split_plan(config, split_of(size))
+        _, temps, per_t = self.spec.split_plan(config, split_of(size))
         return len(temps) * per_t
 
     def contract(self, config: DatasetConfig) -> PredictionContract:
