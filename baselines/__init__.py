@@ -5,3 +5,4 @@ Importing this package registers every baseline with :mod:`mdbench.tasks.base`.
 
 from baselines import forecast  # noqa: F401
 from baselines import four_well  # noqa: F401
+from baselines import ising  # noqa: F401

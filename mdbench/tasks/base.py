@@ -35,6 +35,9 @@ class VariableContract:
     units: str
     sizes: dict[str, int] = field(default_factory=dict)
     long_name: str = ""
+    #: a submission may leave it out (e.g. predictions a non-extensive model cannot make); its
+    #: metrics are then reported as n/a
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class PredictionContract:
         """Raise :class:`SubmissionError` (one line, naming ``where``) on the first violation."""
         for var in self.variables:
             if var.name not in ds.data_vars:
+                if var.optional:
+                    continue
                 raise SubmissionError(f"{where}: missing variable {var.name!r} with dims {var.dims}")
             da = ds[var.name]
             if tuple(da.dims) != var.dims:
@@ -196,6 +201,7 @@ def register_model(entry: ModelEntry) -> ModelEntry:
 TASK_MODULES = (
     "mdbench.tasks.four_well",
     "mdbench.tasks.forecast",
+    "mdbench.tasks.ising",
 )
 
 

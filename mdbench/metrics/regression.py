@@ -1,0 +1,75 @@
+"""Regression metrics for per-item predictions of an extensive quantity (e.g. the total energy).
+
+Items are independent samples (not a trajectory), so the 5-block standard errors of
+:func:`mdbench.metrics.base.block_estimate` are taken over a fixed random partition of the items
+(seeded, the same for every submission) rather than over contiguous blocks, which could be sorted
+by temperature or size.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mdbench.metrics.base import N_BLOCKS, Estimate, MetricInfo, block_estimate
+
+#: fewest items per block for a block standard error; smaller sets are reported without one
+MIN_PER_BLOCK = 4
+
+
+def regression_info(suffix: str, what: str) -> list[MetricInfo]:
+    """The four numbers :func:`extensive_errors` reports, named ``<metric>_<suffix>``."""
+    return [
+        MetricInfo(f"mae_per_spin_{suffix}", "J", f"mean |ΔE|/N, {what}"),
+        MetricInfo(f"median_ae_per_spin_{suffix}", "J", f"median |ΔE|/N, {what}"),
+        MetricInfo(f"mae_total_{suffix}", "J", f"mean |ΔE| of the total energy, {what}"),
+        MetricInfo(f"rel_error_total_{suffix}", "1", f"mean |ΔE| / mean |E| of the total energy, {what}"),
+    ]
+
+
+def shuffled(columns: list[np.ndarray], seed: int = 0) -> np.ndarray:
+    """Stack ``columns`` into an (n, k) array whose rows are in a fixed random order (for block errors)."""
+    stacked = np.column_stack([np.asarray(c, dtype=float) for c in columns])
+    return stacked[np.random.default_rng(seed).permutation(len(stacked))]
+
+
+def estimates(compute, rows: np.ndarray, info: list[MetricInfo]) -> dict[str, Estimate]:
+    """``compute(rows)`` as named estimates, with 5-block standard errors over the (shuffled) rows.
+
+    Sets too small for :data:`MIN_PER_BLOCK` items in each of the 5 blocks get no standard error.
+    """
+    if len(rows) < N_BLOCKS * MIN_PER_BLOCK:
+        values, errors = np.atleast_1d(compute(rows)), np.full(len(info), np.nan)
+    else:
+        values, errors = block_estimate(compute, rows)
+    return {i.name: Estimate(float(v), float(e) if math.isfinite(e) else None)
+            for i, v, e in zip(info, values, errors)}
+
+
+def extensive_errors(predicted: np.ndarray, true: np.ndarray, n_per_item: int,
+                     info: list[MetricInfo]) -> dict[str, Estimate]:
+    """MAE and median absolute error per unit (e.g. per spin), MAE and relative error of the total.
+
+    Parameters
+    ----------
+    predicted, true
+        Per-item totals (same units, e.g. J).
+    n_per_item
+        Size of every item (e.g. number of spins N = L²): per-unit errors are |ΔE|/N.
+    info
+        Names for the four numbers, in the order of :func:`regression_info`.
+    """
+
+    def compute(rows: np.ndarray) -> np.ndarray:
+        err = np.abs(rows[:, 0] - rows[:, 1])
+        scale = np.mean(np.abs(rows[:, 1]))
+        rel = np.mean(err) / scale if scale > 0 else math.inf
+        return np.array([err.mean() / n_per_item, np.median(err) / n_per_item, err.mean(), rel])
+
+    return estimates(compute, shuffled([predicted, true]), info)
+
+
+def missing(info: list[MetricInfo]) -> dict[str, Estimate]:
+    """n/a for every metric of a prediction the submission does not make."""
+    return {i.name: Estimate(math.nan, None) for i in info}

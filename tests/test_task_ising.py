@@ -1,0 +1,164 @@
+"""The ising dataset and the ising/energy task end to end on the tiny config."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import mdbench
+from mdbench.benchmark import leaderboard
+from mdbench.cli import main
+from mdbench.data.registry import get_dataset
+from mdbench.errors import SubmissionError
+from mdbench.metrics.thermodynamics import reweight
+from mdbench.physics import ising
+from mdbench.tasks.base import get_task
+from mdbench.tasks.ising import SIZES, submission, variable
+
+TASK = "ising/energy"
+
+
+@pytest.fixture(scope="session")
+def tiny_ising(session_home):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MDBENCH_HOME", str(session_home))
+    mdbench.generate("ising", "tiny", progress=False)
+    yield "ising", "tiny"
+    mp.undo()
+
+
+def test_dataset_fields_units_and_exact_energies(tiny_ising):
+    spec = get_dataset("ising")
+    cfg = spec.config("tiny")
+    for split in spec.splits:
+        ds = mdbench.load("ising", "tiny", split)
+        size = spec.lattice_size(cfg, split)
+        assert ds["spins"].dtype == np.int8 and ds["spins"].shape[1:] == (size, size)
+        assert set(np.unique(ds["spins"].values)) <= {-1, 1}
+        np.testing.assert_array_equal(ds["energy"].values, ising.energy(ds["spins"].values))
+        np.testing.assert_array_equal(ds["magnetisation"].values, ising.magnetisation(ds["spins"].values))
+        assert ds["energy"].attrs["units"] == "J" and ds["temperature"].attrs["units"] == "J/k_B"
+        assert np.all(ds["sampling_interval"].values >= 2 * ds["tau_int_energy"].values)
+        assert ds.attrs["lattice_size"] == size
+
+
+def test_splits_are_independent_chains(tiny_ising):
+    train, test = (mdbench.load("ising", "tiny", s) for s in ("train", "test"))
+    # low-energy states (ground states and few flips) recur by chance; any single 8×8 state with
+    # E ≥ −64 J has probability < 10⁻⁶ at these temperatures, so a shared one would mean a copied chain
+    disordered = test["energy"].values >= -64
+    assert disordered.sum() > 20
+    shared = ({r.tobytes() for r in train["spins"].values} & {r.tobytes() for r in test["spins"].values[disordered]})
+    assert not shared
+
+
+def test_generation_is_reproducible_shard_by_shard(tiny_ising):
+    spec = get_dataset("ising")
+    cfg = spec.config("tiny")
+    shard = [s for s in spec.shards(cfg) if s.split == "transfer_32"][1]
+    a, b = spec.generate_shard(cfg, shard), spec.generate_shard(cfg, shard)
+    xr.testing.assert_identical(a, b)
+    assert a["temperature"].values[0] == cfg["transfer_temperatures"][1]
+
+
+def test_models_see_spins_but_no_energies_or_temperatures(tiny_ising):
+    task = get_task(TASK)
+    data = task.load_data(get_dataset("ising").config("tiny"))
+    inputs = task.prediction_inputs(data)
+    assert set(inputs) == {"test"} | {f"transfer_{s}" for s in SIZES[1:]}
+    for ds in inputs.values():
+        assert list(ds.data_vars) == ["spins"]
+    visible = data.for_models(inputs)
+    assert visible.test is None and not visible.extra
+
+
+def _truth(size: int) -> np.ndarray:
+    split = "test" if size == 8 else f"transfer_{size}"
+    return mdbench.load("ising", "tiny", split)["energy"].values
+
+
+def test_exact_energies_score_zero_error_and_a_constant_scores_the_mean_deviation(tiny_ising):
+    task = get_task(TASK)
+    cfg = task.spec.config("tiny")
+    exact = task.score(submission({s: _truth(s) for s in SIZES}), cfg, items_per_second=None,
+                       engine_items_per_second=None)
+    for s in SIZES:
+        assert exact[f"mae_per_spin_{s}"].value == 0.0 and exact[f"rel_error_total_{s}"].value == 0.0
+    e8 = _truth(8)
+    shifted = task.score(submission({8: e8 + 6.4}), cfg, items_per_second=None, engine_items_per_second=None)
+    assert shifted["mae_per_spin_8"].value == pytest.approx(0.1)
+    assert shifted["mae_total_8"].value == pytest.approx(6.4)
+    assert shifted["median_ae_per_spin_8"].value == pytest.approx(0.1)
+    # a constant shift leaves the fluctuations, hence C_v(T), unchanged
+    assert shifted["cv_curve_rmse"].value == pytest.approx(exact["cv_curve_rmse"].value, rel=1e-9)
+    assert math.isnan(shifted["mae_per_spin_128"].value)  # not submitted: n/a
+
+
+def test_reweighting_recovers_exact_curves_from_exact_samples():
+    temps = np.array([1.8, 2.1, 2.3, 2.5, 2.9])
+    energies, labels = [], []
+    for i, t in enumerate(temps):
+        out = ising.sample(8, t, 3000, seed=100 + i, equilibration_steps=500, pilot_steps=1000)
+        energies.append(out["energy"])
+        labels.append(np.full(3000, t))
+    grid = np.linspace(1.8, 2.9, 12)
+    curves = reweight(np.concatenate(energies), np.concatenate(labels), grid, 64)
+    exact = ising.exact_thermodynamics(8, grid)
+    np.testing.assert_allclose(curves["energy_per_spin"], exact["energy_per_spin"], atol=0.01)
+    np.testing.assert_allclose(curves["specific_heat_per_spin"], exact["specific_heat_per_spin"], atol=0.06)
+
+
+def test_contract_rejects_wrong_sizes_units_and_missing_8x8(tiny_ising):
+    task = get_task(TASK)
+    cfg = task.spec.config("tiny")
+    contract = task.contract(cfg)
+    contract.validate(submission({8: _truth(8)}), "ok.nc")  # transfer sizes are optional
+    with pytest.raises(SubmissionError, match="missing variable 'energy_8'"):
+        contract.validate(submission({16: _truth(16)}), "x.nc")
+    with pytest.raises(SubmissionError, match="expected 200"):
+        contract.validate(submission({8: _truth(8)[:10]}), "x.nc")
+    bad = submission({8: _truth(8)})
+    bad[variable(8)].attrs["units"] = "eV"
+    with pytest.raises(SubmissionError, match="units 'eV'"):
+        contract.validate(bad, "x.nc")
+
+
+def test_run_writes_results_figures_and_a_leaderboard_with_n_a_for_the_dense_model(tiny_ising, tmp_path, capsys):
+    assert main(["run", TASK, "--model", "dense", "--config", "tiny", "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert set(results["entries"]) == {"dense", "training-mean", "hamiltonian"}
+    dense = results["entries"]["dense"]
+    assert dense["metrics"]["mae_per_spin_128"]["value"] == "nan"
+    assert "128×128" in dense["details"]["not_predicted"]
+    ham = results["entries"]["hamiltonian"]["metrics"]
+    assert ham["mae_per_spin_8"]["value"] == 0.0 and ham["mae_per_spin_256"]["value"] == 0.0
+    assert ham["inference_spins_per_second"]["value"] > 0
+    assert math.isnan(float(results["entries"]["training-mean"]["metrics"]["cv_peak_temperature"]["value"]))
+    for fig in ("parity.png", "error_vs_energy.png", "specific_heat.png"):
+        assert (tmp_path / "run" / fig).stat().st_size > 10_000
+    out = capsys.readouterr().out
+    assert "| **dense** | model |" in out and "n/a" in out
+    assert main(["leaderboard", "--check"]) == 0
+    assert any(e["model"] == "hamiltonian" for e in leaderboard.read(TASK))
+
+
+def test_ednn_runs_on_tiny_and_predicts_every_size(tiny_ising, tmp_path):
+    assert main(["run", TASK, "--model", "ednn-f4c1", "--config", "tiny", "--out", str(tmp_path / "e"), "--quiet",
+                 "--no-leaderboard"]) == 0
+    results = json.loads((tmp_path / "e" / "results.json").read_text())
+    metrics = results["entries"]["ednn-f4c1"]["metrics"]
+    for s in SIZES:
+        assert math.isfinite(float(metrics[f"mae_per_spin_{s}"]["value"]))
+
+
+def test_score_command_reads_a_submission_file(tiny_ising, tmp_path, capsys):
+    from mdbench.benchmark.submission import write_submission
+
+    path = write_submission(submission({s: _truth(s) for s in SIZES}), tmp_path / "sub.nc", task=TASK,
+                            model="mine", code="x", config="tiny", seed=0)
+    assert main(["score", TASK, str(path)]) == 0
+    assert "mae_per_spin_8" in capsys.readouterr().out
