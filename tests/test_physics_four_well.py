@@ -82,21 +82,26 @@ def test_generator_speed(benchmark):
     """Speed goal ≥ 10⁷ steps/s: checked as a ratio against drawing the same noise in numpy.
 
     Every Euler–Maruyama step needs one Gaussian number, so numpy's ``standard_normal`` for the
-    same number of steps is a same-process yardstick; the compiled integrator (noise included)
-    must cost less than 4× that (measured here: ≈2.5×, i.e. ≈2.6×10⁷ steps/s).
+    same number of steps is a same-process yardstick (timed before every round).  numpy draws
+    0.7–1×10⁸ normals/s on this machine, so the goal means a ratio below ≈7–10; we require < 6.
+    Measured here with both cores busy: ratio 3.9, 1.7×10⁷ steps/s (2.6×10⁷ steps/s when quiet).
     """
     n_frames, save_every = 50_000, 10
     steps = n_frames * save_every
     kwargs = dict(a=2.0, dt=1e-3, save_every=save_every)
     fw.simulate(10, rng=np.random.default_rng(0), **kwargs)  # compile
     rng = np.random.default_rng(1)
-    reference = min(_timed(lambda: rng.standard_normal(steps)) for _ in range(5))
+    reference = []  # timed right before every round, so both see the same machine load
+
+    def time_reference():
+        reference.append(_timed(lambda: rng.standard_normal(steps)))
+
     benchmark.pedantic(fw.simulate, args=(n_frames,), kwargs=dict(rng=np.random.default_rng(2), **kwargs),
-                       rounds=5, iterations=1)
-    best = benchmark.stats.stats.min
+                       setup=time_reference, rounds=7, iterations=1)
+    best, reference = benchmark.stats.stats.min, min(reference)
     benchmark.extra_info["steps_per_second"] = steps / best
     benchmark.extra_info["ratio_to_numpy_noise"] = best / reference
-    assert best / reference < 4.0
+    assert best / reference < 6.0
 
 
 def _timed(fn) -> float:
