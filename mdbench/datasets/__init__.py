@@ -1,3 +1,4 @@
 """Dataset definitions, one module per system; importing a module registers its dataset."""
 
 from mdbench.datasets import four_well  # noqa: F401
+from mdbench.datasets import trpcage  # noqa: F401
