@@ -38,7 +38,7 @@ def encoder_features(x: np.ndarray) -> np.ndarray:
 
 
 def _config(name: str, description: str, steps: tuple[int, int, int], reference: tuple[int, int],
-            n_trajectories: int, seed: int) -> DatasetConfig:
+            n_trajectories: int, seed: int, equilibration: int = 50_000) -> DatasetConfig:
     train, val, test = steps
     replicas, reference_steps = reference
     return DatasetConfig(
@@ -54,7 +54,7 @@ def _config(name: str, description: str, steps: tuple[int, int, int], reference:
             "timestep": Param(0.02, "ps", "LangevinMiddleIntegrator time step"),
             "save_every": Param(100, "steps", "integrator steps between saved frames (2 ps)"),
             "lag": Param(1000, "steps", "lag time τ of the simulator task (20 ps = 10 saved frames)"),
-            "equilibration_steps": Param(50_000, "steps", "steps from the native structure discarded before the first frame (1 ns)"),
+            "equilibration_steps": Param(equilibration, "steps", "steps from the native structure discarded before the first frame (tiny: 0.4 ns, else 1 ns; t₁ ≈ 0.1 ns)"),
             "platform": Param("Reference", "OpenMM platform", "OpenMM platform (Reference: bitwise reproducible, fastest for 20 beads)"),
             "train_steps": Param(train, "steps", "length of the training trajectory"),
             "val_steps": Param(val, "steps", "length of the validation trajectory"),
@@ -72,7 +72,7 @@ class TrpCageLike(DatasetSpec):
     summary = "Cα Gō model of a Trp-cage-like miniprotein, OpenMM Langevin dynamics (Sidky et al. 2020 §3.2)"
     splits = (*SPLITS, "reference")
     configs = {
-        "tiny": _config("tiny", "seconds; for tests", (100_000, 50_000, 100_000), (5, 200_000), 4, 11),
+        "tiny": _config("tiny", "seconds; for tests", (100_000, 50_000, 100_000), (10, 100_000), 4, 11, 20_000),
         "small": _config("small", "default; ≈ 6 min on one core", (2_000_000, 500_000, 2_000_000), (10, 2_000_000), 100, 12),
         "full": _config("full", "paper scale: 10⁶ saved training frames (hours)",
                         (100_000_000, 20_000_000, 100_000_000), (10, 100_000_000), 100, 13),

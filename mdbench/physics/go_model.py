@@ -68,9 +68,8 @@ def _place(a: np.ndarray, b: np.ndarray, c: np.ndarray, bond: float, angle: floa
     n = np.cross(b - a, bc)
     n /= np.linalg.norm(n)
     m = np.cross(n, bc)
-    # the sign makes ``torsion`` the IUPAC dihedral (α-helix Cα trace: +50°)
     d2 = np.array([-bond * math.cos(angle), bond * math.sin(angle) * math.cos(torsion),
-                   -bond * math.sin(angle) * math.sin(torsion)])
+                   bond * math.sin(angle) * math.sin(torsion)])
     return c + d2[0] * bc + d2[1] * m + d2[2] * n
 
 
@@ -193,13 +192,17 @@ def bond_angles(x: np.ndarray) -> np.ndarray:
 
 
 def dihedrals(x: np.ndarray) -> np.ndarray:
-    """Virtual Cα pseudo-dihedrals (radians, IUPAC sign), ``[..., n−3]``."""
+    """Virtual Cα pseudo-dihedrals (radians), ``[..., n−3]``.
+
+    IUPAC sign, the same as OpenMM's ``CustomTorsionForce`` ``theta`` (a right-handed α-helix Cα
+    trace has +50°); ``tests/test_physics_go_model.py`` checks the agreement with OpenMM.
+    """
     b0 = x[..., 1:-2, :] - x[..., :-3, :]
     b1 = x[..., 2:-1, :] - x[..., 1:-2, :]
     b2 = x[..., 3:, :] - x[..., 2:-1, :]
     n1, n2 = np.cross(b0, b1), np.cross(b1, b2)
     m1 = np.cross(n1, b1 / np.linalg.norm(b1, axis=-1, keepdims=True))
-    return np.arctan2((m1 * n2).sum(-1), (n1 * n2).sum(-1))
+    return -np.arctan2((m1 * n2).sum(-1), (n1 * n2).sum(-1))
 
 
 def native_contacts(x: np.ndarray, cutoff: float, min_separation: int = 4) -> np.ndarray:

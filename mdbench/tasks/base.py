@@ -185,6 +185,7 @@ def register_model(entry: ModelEntry) -> ModelEntry:
 #: one task module per system; importing it registers the task and its references
 TASK_MODULES = (
     "mdbench.tasks.four_well",
+    "mdbench.tasks.trpcage",
 )
 
 
