@@ -99,7 +99,7 @@ class Projection:
 
     tica: object  # deeptime TICA model on Cα pair distances
     model: physics.GoModel
-    training_distances: np.ndarray  # pair distances of the training frames at τ (novelty pool)
+    training_distances: np.ndarray  # pair distances of every saved training frame (novelty pool)
     test_novelty: float  # median nearest-training distance of the test frames (nm)
 
 
@@ -361,7 +361,8 @@ class TrpCageSimulator(Task):
         tica = TICA(lagtime=lag_frames(config), dim=N_TICS).fit_fetch(
             [pairwise_distances(t.astype(np.float64)) for t in x])
         model = physics.go_model(float(config["contact_cutoff"]))
-        train_d = pairwise_distances(at_lag(train, config).reshape(-1, N_ATOMS, 3).astype(np.float64))
+        # novelty pool: every saved training frame (what a model may have memorised)
+        train_d = pairwise_distances(train["x"].values.reshape(-1, N_ATOMS, 3).astype(np.float64))
         proj = Projection(tica, model, train_d, math.nan)
         test_table = frame_table(at_lag(test, config), proj)
         proj.test_novelty = float(np.nanmedian(test_table[..., _NOVEL]))
