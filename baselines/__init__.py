@@ -5,3 +5,4 @@ Importing this package registers every baseline with :mod:`mdbench.tasks.base`.
 
 from baselines import four_well  # noqa: F401
 from baselines import trpcage  # noqa: F401
+from baselines import lss  # noqa: F401
