@@ -3,6 +3,7 @@ Sidky et al. 2020 Figs 3–4), relaxation times with error bars, and sample stru
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -48,7 +49,8 @@ def _profiles(tables, results, ref, path: Path) -> Path:
         f = _free_energy(histogram(tic, edges))
         blocks = np.array([_free_energy(histogram(b, edges)) for b in np.array_split(tic, 5)])
         blocks[~np.isfinite(blocks)] = np.nan
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # bins seen by < 2 blocks get no band
             band = np.nanstd(blocks, axis=0, ddof=1) / np.sqrt(5)
         style = _style(results, name)
         ax.plot(centers, f, **style)
