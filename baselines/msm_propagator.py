@@ -24,14 +24,17 @@ class MSMPropagatorModel:
 
     def simulate(self, n_frames: int, x0: np.ndarray, seed: int) -> np.ndarray:
         """A synthetic trajectory of ``n_frames`` training frames, one every τ."""
+        return self.frames[self.sample_indices(n_frames, x0, seed)]
+
+    def sample_indices(self, n_frames: int, x0: np.ndarray, seed: int) -> np.ndarray:
+        """Indices (into the concatenated training frames) of a synthetic trajectory, one every τ."""
         rng = np.random.default_rng(seed)
         symbols = self.msm.count_model.state_symbols
         start_cluster = int(self.clustering.transform(np.atleast_2d(x0).astype(np.float64))[0])
         active = np.flatnonzero(symbols == start_cluster)
         start = int(active[0]) if active.size else int(np.argmax(self.msm.stationary_distribution))
         states = self.msm.simulate(n_frames + 1, start=start, seed=int(rng.integers(2**31)))[1:]
-        picks = np.array([self.members[s][rng.integers(len(self.members[s]))] for s in states])
-        return self.frames[picks]
+        return np.array([self.members[s][rng.integers(len(self.members[s]))] for s in states])
 
 
 class MSMPropagator:

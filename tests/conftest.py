@@ -28,3 +28,13 @@ def tiny_four_well(session_home):
     mdbench.generate("four-well", "tiny", progress=False)
     yield "four-well", "tiny"
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def tiny_trpcage(session_home):
+    """The tiny trpcage-like dataset (≈ 20 s of OpenMM), generated once per session."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MDBENCH_HOME", str(session_home))
+    mdbench.generate("trpcage-like", "tiny", progress=False)
+    yield "trpcage-like", "tiny"
+    mp.undo()

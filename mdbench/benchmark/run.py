@@ -125,8 +125,10 @@ def _fit_predict_score(task, item: ModelEntry, data, cfg, seed, engine_speed, ou
     model = item.factory().fit(visible, seed=seed, progress=progress)
     fit_seconds = time.perf_counter() - start
     pred, predict_seconds = _timed_predict(model, visible, seed)
-    # a data reference replays stored frames: it generates nothing, so it has no generation speed
-    speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and item.role != "data reference" else None
+    # a data reference (or any model marked `replays_frames`) replays stored frames: it generates
+    # nothing, so it has no generation speed
+    replays = item.role == "data reference" or getattr(model, "replays_frames", False)
+    speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and not replays else None
     path = write_submission(pred, outdir / "predictions" / f"{item.name}.nc", task=task.name, model=item.name,
                             code=item.code, config=cfg.name, seed=seed, items_per_second=speed)
     task.contract(cfg).validate(pred, str(path))

@@ -202,6 +202,7 @@ TASK_MODULES = (
     "mdbench.tasks.four_well",
     "mdbench.tasks.forecast",
     "mdbench.tasks.ising",
+    "mdbench.tasks.trpcage",
 )
 
 

@@ -1,0 +1,83 @@
+"""The Cα Gō model: native structure, OpenMM energy terms, conventions and reproducibility."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import openmm
+import pytest
+from openmm import unit
+
+from mdbench.datasets.trpcage import TRPCAGE_LIKE
+from mdbench.physics import go_model as g
+
+
+def _energy(system, x: np.ndarray) -> float:
+    ctx = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+    ctx.setPositions(x * unit.nanometer)
+    return ctx.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+
+
+def test_dihedral_convention_matches_openmm_and_right_handed_helix_is_positive():
+    i = np.arange(4)
+    helix = np.stack([0.23 * np.cos(np.radians(100) * i), 0.23 * np.sin(np.radians(100) * i), 0.15 * i], 1)
+    system = openmm.System()
+    for _ in range(4):
+        system.addParticle(1.0)
+    force = openmm.CustomTorsionForce("theta")
+    force.addTorsion(0, 1, 2, 3, [])
+    system.addForce(force)
+    assert _energy(system, helix) == pytest.approx(g.dihedrals(helix)[0], abs=1e-6)
+    assert math.degrees(g.dihedrals(helix)[0]) == pytest.approx(50.0, abs=1.0)
+
+
+def test_native_structure_has_the_trp_cage_like_fold():
+    x = g.native_structure()
+    assert x.shape == (20, 3)
+    assert g.radius_of_gyration(x) == pytest.approx(0.70, abs=0.02)
+    np.testing.assert_allclose(g.bond_lengths(x), g.BOND_LENGTH, atol=1e-4)
+    phi = np.degrees(g.dihedrals(x))
+    np.testing.assert_allclose(phi[1:6], 50.0, atol=0.5)  # α-helix 2–8
+    np.testing.assert_allclose(phi[-2:], -110.0, atol=0.5)  # polyproline II 17–19
+    model = g.go_model(0.8)
+    contacts = {tuple(map(int, c)) for c in model.contacts}
+    assert (5, 17) in contacts and (2, 18) in contacts  # PPII packs onto Trp6 / Tyr3 (0-based)
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)[np.triu_indices(20, 3)]
+    assert d.min() > 0.44  # no clashes
+
+
+def test_native_energy_is_the_sum_of_the_contact_wells():
+    model = g.go_model(0.8)
+    e_native = _energy(model.make_system(), model.native)
+    # bonds, angles, dihedrals vanish at the native; each contact sits at its minimum −ε; the
+    # non-native repulsion adds a small positive amount
+    n = len(model.contacts)
+    assert -n * g.EPSILON < e_native < -n * g.EPSILON + 1.0
+    assert model.q(model.native[None])[0] == 1.0
+    stretched = model.native * 1.5
+    assert _energy(model.make_system(), stretched) > e_native + 10.0
+
+
+def test_same_seed_reproduces_bitwise_and_different_seeds_differ():
+    model = g.go_model(0.8)
+    kwargs = dict(temperature=0.78, friction=1.0, timestep=0.02, save_every=100, platform="Reference")
+    a, qa = g.simulate(model, 20, seed=5, **kwargs)
+    b, qb = g.simulate(model, 20, seed=5, **kwargs)
+    c, _ = g.simulate(model, 20, seed=6, **kwargs)
+    assert np.array_equal(a, b) and np.array_equal(qa, qb)
+    assert not np.array_equal(a, c)
+    assert a.dtype == np.float32 and np.all(np.isfinite(a))
+
+
+def test_dataset_shards_are_independent_and_reference_is_ten_times_longer():
+    for cfg in TRPCAGE_LIKE.configs.values():
+        seeds = [s.seed for s in TRPCAGE_LIKE.shards(cfg)]
+        assert len(set(seeds)) == len(seeds)
+        assert cfg["reference_replicas"] * cfg["reference_steps"] >= 10 * cfg["train_steps"]
+        assert cfg["reference_steps"] >= cfg["train_steps"]  # the physics reference fits the contract
+
+
+@pytest.mark.slow
+def test_shipped_native_structure_is_what_build_native_makes():
+    np.testing.assert_allclose(g.build_native(), g.native_structure(), atol=2e-5)
