@@ -21,20 +21,38 @@ def isolated_store(session_home, tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def tiny_four_well(session_home):
-    """The tiny four-well dataset, generated once per session."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MDBENCH_HOME", str(session_home))
-    mdbench.generate("four-well", "tiny", progress=False)
-    yield "four-well", "tiny"
-    mp.undo()
+def generate_once(session_home):
+    """``generate_once(name, config)`` generates a dataset into the session cache the first time only."""
+    done = set()
+
+    def generate(name: str, config: str = "tiny") -> tuple[str, str]:
+        if (name, config) not in done:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("MDBENCH_HOME", str(session_home))
+                mdbench.generate(name, config, progress=False)
+            done.add((name, config))
+        return name, config
+
+    return generate
 
 
 @pytest.fixture(scope="session")
-def tiny_trpcage(session_home):
-    """The tiny trpcage-like dataset (≈ 20 s of OpenMM), generated once per session."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MDBENCH_HOME", str(session_home))
-    mdbench.generate("trpcage-like", "tiny", progress=False)
-    yield "trpcage-like", "tiny"
-    mp.undo()
+def tiny_four_well(generate_once):
+    return generate_once("four-well")
+
+
+@pytest.fixture(scope="session")
+def tiny_trpcage(generate_once):
+    """≈ 20 s of OpenMM."""
+    return generate_once("trpcage-like")
+
+
+@pytest.fixture(scope="session")
+def tiny_ising(generate_once):
+    return generate_once("ising")
+
+
+@pytest.fixture(scope="session")
+def tiny_smd(generate_once):
+    """The 10-residue steered-MD helix (≈ 10 s of OpenMM)."""
+    return generate_once("ala100-smd")

@@ -15,15 +15,6 @@ from mdbench.tasks.forecast import HISTORIES, LEADS, ratio_estimate
 TASK = "ala100-smd/forecast"
 
 
-@pytest.fixture(scope="module")
-def tiny_smd(session_home):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MDBENCH_HOME", str(session_home))
-    mdbench.generate("ala100-smd", "tiny", progress=False)
-    yield
-    mp.undo()
-
-
 @pytest.mark.parametrize("name", ["adk", "ala100-smd"])
 def test_configs_fit_the_task_grid_and_their_trajectories(name):
     for cfg in get_dataset(name).configs.values():

@@ -22,15 +22,6 @@ from mdbench.tasks.ising import SIZES, submission, variable
 TASK = "ising/energy"
 
 
-@pytest.fixture(scope="session")
-def tiny_ising(session_home):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MDBENCH_HOME", str(session_home))
-    mdbench.generate("ising", "tiny", progress=False)
-    yield "ising", "tiny"
-    mp.undo()
-
-
 def test_dataset_fields_units_and_exact_energies(tiny_ising):
     spec = get_dataset("ising")
     cfg = spec.config("tiny")

@@ -7,9 +7,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from mdbench.figures.style import entry_style
 from mdbench.metrics.base import decode_number
-
-COLORS = {"static reference": "0.5", "physics reference": "k"}
 
 
 def plot_all(task, predictions, results, config, outdir: Path) -> list[Path]:
@@ -25,8 +24,7 @@ def _rmsd_vs_lead(results, config, path: Path) -> Path:
             vals = [entry["metrics"][f"rmsd_h{h}_L{lead}"] for lead in leads]
             y = [decode_number(v["value"]) for v in vals]
             err = [decode_number(v["stderr"]) or 0.0 for v in vals]
-            ax.errorbar(leads, y, yerr=err, marker="o", capsize=3, label=f"{name} ({entry['role']})",
-                        color=COLORS.get(entry["role"]), ls="--" if entry["role"] != "model" else "-")
+            ax.errorbar(leads, y, yerr=err, marker="o", capsize=3, **entry_style(results, name))
         ax.set(xscale="log", xlabel="lead L [frames]", title=f"history h = {h} frames")
     axes[0][0].set_ylabel("Cα RMSD to the true future [Å] (mean ± SE over test windows)")
     axes[0][-1].legend(fontsize=7)

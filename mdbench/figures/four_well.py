@@ -7,17 +7,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from mdbench.figures.style import entry_style
 from mdbench.metrics.base import decode_number
 from mdbench.metrics.distribution import histogram
 from mdbench.metrics.kinetics import TransitionDensityError
-
-COLORS = {"static reference": "0.6", "physics reference": "k", "data reference": "tab:green"}
-
-
-def _style(results: dict, name: str) -> dict:
-    role = results["entries"][name]["role"]
-    return {"color": COLORS.get(role), "ls": "--" if role != "model" else "-", "label": f"{name} ({role})"}
-
 
 def plot_all(task, predictions, results, config, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
@@ -42,7 +35,7 @@ def _stationary(task, predictions, results, exact, path: Path) -> Path:
         if results["entries"][name]["role"] == "static reference":
             continue  # a delta function: off the scale of both panels
         p = histogram(ds["x"].values, FREE_ENERGY_EDGES)
-        style = _style(results, name)
+        style = entry_style(results, name)
         ax_p.step(centers, p / width, where="mid", **style)
         with np.errstate(divide="ignore"):
             f = -np.log(p)
@@ -89,7 +82,7 @@ def _timescales(results, exact, path: Path) -> Path:
         for j, name in enumerate(names):
             rec = results["entries"][name]["metrics"][f"t{i + 1}"]
             value, err = decode_number(rec["value"]), decode_number(rec["stderr"]) or 0.0
-            ax.errorbar([j], [value], yerr=[err], fmt="o", capsize=4, color=_style(results, name)["color"])
+            ax.errorbar([j], [value], yerr=[err], fmt="o", capsize=4, color=entry_style(results, name)["color"])
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         ax.set(title=f"t{i + 1} (± 5-block SE)", ylabel="implied timescale [time]")
     np.atleast_1d(axes)[0].legend(fontsize=7)

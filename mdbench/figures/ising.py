@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from mdbench.figures.four_well import COLORS  # noqa: E402
-from mdbench.metrics.thermodynamics import reweight  # noqa: E402
+from mdbench.figures.style import entry_style
+from mdbench.metrics.thermodynamics import reweight
 
 PARITY_SIZES = (8, 128)
 
@@ -94,7 +91,7 @@ def _specific_heat(task, predictions, results, truth, config, path: Path) -> Pat
         if role == "static reference":
             continue  # constant energies: C_v ≡ 0, off the interesting scale
         curves = reweight(pred[variable(TRAIN_SIZE)].values, temps, ex["grid"], TRAIN_SIZE**2)
-        style = {"color": COLORS.get(role), "ls": "--" if role != "model" else "-", "label": f"{name} ({role})"}
+        style = entry_style(results, name)
         ax_e.plot(ex["grid"], curves["energy_per_spin"], **style)
         ax_c.plot(ex["grid"], curves["specific_heat_per_spin"], **style)
         pt = results["entries"][name]["details"]["per_temperature_8"]

@@ -9,16 +9,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from mdbench.figures.style import entry_style
 from mdbench.metrics.base import decode_number
 from mdbench.metrics.distribution import histogram
-
-COLORS = {"static reference": "0.6", "physics reference": "k", "data reference": "tab:green"}
-
-
-def _style(results: dict, name: str) -> dict:
-    role = results["entries"][name]["role"]
-    return {"color": COLORS.get(role), "ls": "--" if role != "model" else "-", "label": f"{name} ({role})"}
-
 
 def plot_all(task, predictions, results, config, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
@@ -52,7 +45,7 @@ def _profiles(tables, results, ref, path: Path) -> Path:
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # bins seen by < 2 blocks get no band
             band = np.nanstd(blocks, axis=0, ddof=1) / np.sqrt(5)
-        style = _style(results, name)
+        style = entry_style(results, name)
         ax.plot(centers, f, **style)
         ax.fill_between(centers, f - band, f + band, color=style["color"], alpha=0.2)
     ax.set(xlabel="reference TIC 1", ylabel="free energy [kT]", ylim=(-0.3, 8),
@@ -93,7 +86,7 @@ def _timescales(results, path: Path) -> Path:
             rec = results["entries"][name]["metrics"][f"t{i + 1}"]
             value, err = decode_number(rec["value"]), decode_number(rec["stderr"]) or 0.0
             if np.isfinite(value):
-                ax.errorbar([j], [value], yerr=[err], fmt="o", capsize=4, color=_style(results, name)["color"])
+                ax.errorbar([j], [value], yerr=[err], fmt="o", capsize=4, color=entry_style(results, name)["color"])
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         ax.set(title=f"t{i + 1} (± 5-block SE)", ylabel="relaxation time [ns, model time]")
     axes[0].legend(fontsize=7)
