@@ -26,7 +26,7 @@ def _rmsd_vs_lead(results, config, path: Path) -> Path:
             err = [decode_number(v["stderr"]) or 0.0 for v in vals]
             ax.errorbar(leads, y, yerr=err, marker="o", capsize=3, **entry_style(results, name))
         ax.set(xscale="log", xlabel="lead L [frames]", title=f"history h = {h} frames")
-    axes[0][0].set_ylabel("Cα RMSD to the true future [Å] (mean ± SE over test windows)")
+    axes[0][0].set_ylabel("Cα RMSD to X(t+L) [Å], mean ± SE")
     axes[0][-1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
