@@ -17,13 +17,13 @@ MSE as the paper recommends; 32 hidden units (the paper's LSTM size) for every a
 
 from __future__ import annotations
 
-import copy
-import math
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from baselines.training import EarlyStopping
 
 HIDDEN = 32
 
@@ -117,7 +117,7 @@ class CoordinateForecaster:
         features, out = (1, 1) if self.mode == "atom" else (3 * n_atoms, 3 * n_atoms)
         self.net = Forecaster(self.arch, self.history, features, out)
         opt = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate)
-        best, best_state, stale = math.inf, copy.deepcopy(self.net.state_dict()), 0
+        stopper = EarlyStopping(self.patience, min_delta=1e-6)
         for _ in range(self.max_epochs):
             self.net.train()
             order = torch.as_tensor(rng.permutation(len(xt))[: self.samples_per_epoch])
@@ -128,19 +128,14 @@ class CoordinateForecaster:
                 loss.backward()
                 opt.step()
             if vxt is None:  # no validation windows for this (h, L): train for the full budget
-                best_state = copy.deepcopy(self.net.state_dict())
                 continue
             self.net.eval()
             with torch.no_grad():
                 val = nn.functional.mse_loss(self.net(vxt), vyt).item()
-            if val < best - 1e-6:
-                best, best_state, stale = val, copy.deepcopy(self.net.state_dict()), 0
-            else:
-                stale += 1
-                if stale >= self.patience:
-                    break
-        self.net.load_state_dict(best_state)
-        self.val_mse = best
+            if stopper.step(val, self.net):
+                break
+        stopper.restore(self.net)
+        self.val_mse = stopper.best_score
         return self
 
     @torch.inference_mode()

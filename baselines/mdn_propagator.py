@@ -13,7 +13,6 @@ Example
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 
@@ -22,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from baselines.training import EarlyStopping
 
 
 class MixtureDensityNetwork(nn.Module):
@@ -159,7 +160,7 @@ class MDNPropagator:
         vx, vy = self._pairs(validation, lag, lo, scale)
         net = MixtureDensityNetwork(x.shape[1], self.n_kernels, self.hidden)
         opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
-        best, best_state, stale = math.inf, None, 0
+        stopper = EarlyStopping(self.patience)
         bar = tqdm(range(self.max_epochs), desc="MDN propagator", unit="epoch", disable=not self.progress)
         for _ in bar:
             net.train()
@@ -177,13 +178,9 @@ class MDNPropagator:
                 val = net.nll(vx, vy).item()
             self.history.append((total / len(x), val))
             bar.set_postfix(train_nll=f"{total / len(x):.3f}", val_nll=f"{val:.3f}")
-            if val < best - 1e-4:
-                best, best_state, stale = val, copy.deepcopy(net.state_dict()), 0
-            else:
-                stale += 1
-                if stale >= self.patience:
-                    break
-        net.load_state_dict(best_state)
+            if stopper.step(val, net):
+                break
+        stopper.restore(net)
         self._model = MDNPropagatorModel(net, lo, hi)
         return self
 

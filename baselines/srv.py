@@ -14,8 +14,6 @@ loss are written in torch; deeptime's VAMP estimator scores the validation data 
 
 from __future__ import annotations
 
-import copy
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +21,8 @@ import torch
 from deeptime.decomposition import VAMP
 from torch import nn
 from tqdm.auto import tqdm
+
+from baselines.training import EarlyStopping
 
 
 def _inv_sqrt(c: torch.Tensor, eps: float) -> torch.Tensor:
@@ -134,7 +134,7 @@ class SRV:
         x0, x1 = (torch.as_tensor(a) for a in self._pairs(norm, lag))
         net = SRVNetwork(data.shape[1], self.n_out, self.hidden)
         opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
-        best, best_state, stale = -math.inf, None, 0
+        stopper = EarlyStopping(self.patience, higher_is_better=True)
         bar = tqdm(range(self.max_epochs), desc="SRV encoder", unit="epoch", disable=not self.progress)
         for _ in bar:
             net.train()
@@ -155,13 +155,9 @@ class SRV:
             val = float(VAMP(lagtime=lag, epsilon=1e-6).fit_fetch(val_out).score(2))
             self.history.append((total / max(batches, 1), val))
             bar.set_postfix(train_vamp2=f"{total / max(batches, 1):.3f}", val_vamp2=f"{val:.3f}")
-            if val > best + 1e-4:
-                best, best_state, stale = val, copy.deepcopy(net.state_dict()), 0
-            else:
-                stale += 1
-                if stale >= self.patience:
-                    break
-        net.load_state_dict(best_state)
+            if stopper.step(val, net):
+                break
+        stopper.restore(net)
         net.eval()
         with torch.no_grad():
             w, v, m = reversible_eigen(net(x0).double(), net(x1).double())

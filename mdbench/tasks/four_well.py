@@ -21,11 +21,22 @@ import xarray as xr
 
 from mdbench.data.params import DatasetConfig
 from mdbench.metrics.base import Estimate, MetricInfo, TrajectoryMetric
+from mdbench.metrics.cost import generation_speedup, speedup_info
 from mdbench.metrics.distribution import FreeEnergyRMSE, StationaryJSD
-from mdbench.metrics.kinetics import ImpliedTimescales, TransitionDensityError, TransitionRate
+from mdbench.metrics.kinetics import (
+    ImpliedTimescales,
+    TransitionDensityError,
+    TransitionRate,
+)
 from mdbench.physics import four_well as physics
 from mdbench.tasks.base import (
-    ModelEntry, PredictionContract, Task, TaskData, VariableContract, register_model, register_task,
+    ModelEntry,
+    PredictionContract,
+    Task,
+    TaskData,
+    VariableContract,
+    register_model,
+    register_task,
 )
 
 FREE_ENERGY_EDGES = np.linspace(*physics.DOMAIN, 101)  # 100 bins, as in the paper's figures
@@ -33,7 +44,7 @@ KINETIC_EDGES = np.linspace(*physics.DOMAIN, 51)  # fixed MSM discretisation for
 # p_τ(y|x) is compared on coarser bins: 25² cells keep the estimate's own noise small at 10⁴ frames
 TRANSITION_EDGES = np.linspace(*physics.DOMAIN, 26)
 N_TIMESCALES = 3
-SPEEDUP = MetricInfo("generation_speedup", "×", "synthetic frames/s ÷ Brownian-dynamics frames/s", True)
+SPEEDUP = speedup_info("Brownian-dynamics")
 
 
 def lag_time(config: DatasetConfig) -> float:
@@ -119,9 +130,7 @@ class FourWellPropagator(Task):
         scores: dict[str, Estimate] = {}
         for metric in self.metrics(config):
             scores.update(metric(x))
-        speedup = (items_per_second / engine_items_per_second
-                   if items_per_second and engine_items_per_second else float("nan"))
-        scores[SPEEDUP.name] = Estimate(speedup)
+        scores[SPEEDUP.name] = generation_speedup(items_per_second, engine_items_per_second)
         return scores
 
     def details(self, predictions: xr.Dataset, config: DatasetConfig) -> dict:

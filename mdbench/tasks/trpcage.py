@@ -34,10 +34,17 @@ from mdbench.data.params import DatasetConfig
 from mdbench.datasets.trpcage import N_ATOMS, pairwise_distances
 from mdbench.metrics import structure
 from mdbench.metrics.base import Estimate, MetricInfo, TrajectoryMetric
+from mdbench.metrics.cost import generation_speedup, speedup_info
 from mdbench.metrics.distribution import FreeEnergyRMSE, histogram
 from mdbench.physics import go_model as physics
 from mdbench.tasks.base import (
-    ModelEntry, PredictionContract, Task, TaskData, VariableContract, register_model, register_task,
+    ModelEntry,
+    PredictionContract,
+    Task,
+    TaskData,
+    VariableContract,
+    register_model,
+    register_task,
 )
 
 N_TICS = 3
@@ -49,7 +56,7 @@ CLASH_DISTANCE = 0.30  # nm; Cα–Cα closer than this for |i − j| ≥ 3 is a
 NOVELTY_FRAMES = 2000  # frames per trajectory set whose nearest training frame is searched
 #: the DESRES Trp-cage t₁ (Sidky et al. 2020 §3.2) that calibrates model time → real time
 PAPER_T1_US = 3.00
-SPEEDUP = MetricInfo("generation_speedup", "×", "synthetic frames/s ÷ OpenMM frames/s (frames at τ)", True)
+SPEEDUP = speedup_info("OpenMM")  # frames at τ
 
 # columns of the per-frame table the metrics read (see Frames)
 _TIC = slice(0, N_TICS)
@@ -419,9 +426,7 @@ class TrpCageSimulator(Task):
         scores: dict[str, Estimate] = {}
         for metric in self.metrics(config):
             scores.update(metric(table))
-        speedup = (items_per_second / engine_items_per_second
-                   if items_per_second and engine_items_per_second else float("nan"))
-        scores[SPEEDUP.name] = Estimate(speedup)
+        scores[SPEEDUP.name] = generation_speedup(items_per_second, engine_items_per_second)
         return scores
 
     def engine_items_per_second(self, config: DatasetConfig) -> float:

@@ -1,0 +1,17 @@
+"""Cost metrics: how much faster a surrogate generates than the physics engine it replaces."""
+
+from __future__ import annotations
+
+from mdbench.metrics.base import Estimate, MetricInfo
+
+
+def speedup_info(engine: str) -> MetricInfo:
+    """The ``generation_speedup`` metric, described against ``engine`` (e.g. "OpenMM")."""
+    return MetricInfo("generation_speedup", "×", f"synthetic frames/s ÷ {engine} frames/s", True)
+
+
+def generation_speedup(items_per_second: float | None, engine_items_per_second: float | None) -> Estimate:
+    """Model speed ÷ engine speed, both measured in the same run; NaN when either is unknown."""
+    if not items_per_second or not engine_items_per_second:
+        return Estimate(float("nan"))
+    return Estimate(items_per_second / engine_items_per_second)
