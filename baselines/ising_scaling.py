@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from baselines.ednn import EDNN, paper_mlp
+from mdbench.figures.style import save_figure
 from mdbench.physics import ising
 
 SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -62,10 +63,7 @@ def plot(data: dict, path: Path) -> Path:
     ax.set(xlabel="spins per lattice N = L²", ylabel="seconds per spin (batches of 2²² spins)",
            title="inference cost vs lattice size (1 thread)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main() -> None:

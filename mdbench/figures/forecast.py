@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mdbench.figures.style import entry_style
+from mdbench.figures.style import entry_style, save_figure
 from mdbench.metrics.base import decode_number
 
 
@@ -28,10 +28,7 @@ def _rmsd_vs_lead(results, config, path: Path) -> Path:
         ax.set(xscale="log", xlabel="lead L [frames]", title=f"history h = {h} frames")
     axes[0][0].set_ylabel("Cα RMSD to X(t+L) [Å], mean ± SE")
     axes[0][-1].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _data_over_time(task, config, path: Path) -> Path:
@@ -53,7 +50,4 @@ def _data_over_time(task, config, path: Path) -> Path:
         ax.plot(t_ps, test["work"].values[0], label="work [kcal/mol]")
         ax.set(xlabel="time [ps]", title="steered MD")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

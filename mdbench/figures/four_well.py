@@ -7,10 +7,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mdbench.figures.style import entry_style
+from mdbench.figures.style import entry_style, save_figure
 from mdbench.metrics.base import decode_number
 from mdbench.metrics.distribution import histogram
 from mdbench.metrics.kinetics import TransitionDensityError
+
 
 def plot_all(task, predictions, results, config, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
@@ -43,10 +44,7 @@ def _stationary(task, predictions, results, exact, path: Path) -> Path:
     ax_p.set(xlabel="x", ylabel="stationary density p(x)", title="stationary density")
     ax_f.set(xlabel="x", ylabel="free energy F(x) [kT]", title="free-energy profile", ylim=(-0.5, 10))
     ax_p.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _transition_density(task, predictions, results, exact, path: Path) -> Path:
@@ -86,7 +84,4 @@ def _timescales(results, exact, path: Path) -> Path:
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         ax.set(title=f"t{i + 1} (± 5-block SE)", ylabel="implied timescale [time]")
     np.atleast_1d(axes)[0].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

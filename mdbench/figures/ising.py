@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mdbench.figures.style import entry_style
+from mdbench.figures.style import entry_style, save_figure
 from mdbench.metrics.thermodynamics import reweight
 
 PARITY_SIZES = (8, 128)
@@ -103,7 +103,4 @@ def _specific_heat(task, predictions, results, truth, config, path: Path) -> Pat
     ax_c.set(xlabel="T [J/k_B]", ylabel="C_v/N [k_B]",
              title="specific heat: lines reweighted, points per-T ± SE")
     ax_c.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

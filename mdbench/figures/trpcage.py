@@ -9,9 +9,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mdbench.figures.style import entry_style
+from mdbench.figures.style import entry_style, save_figure
 from mdbench.metrics.base import decode_number
 from mdbench.metrics.distribution import histogram
+
 
 def plot_all(task, predictions, results, config, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
@@ -51,10 +52,7 @@ def _profiles(tables, results, ref, path: Path) -> Path:
     ax.set(xlabel="reference TIC 1", ylabel="free energy [kT]", ylim=(-0.3, 8),
            title="free-energy profile (bands: 5-block SE)")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _maps(tables, results, ref, path: Path) -> Path:
@@ -90,10 +88,7 @@ def _timescales(results, path: Path) -> Path:
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         ax.set(title=f"t{i + 1} (± 5-block SE)", ylabel="relaxation time [ns, model time]")
     axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _structures(predictions, results, task, config, path: Path) -> Path:
