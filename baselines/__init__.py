@@ -1,10 +1,8 @@
-"""Reference implementations of the models from the literature, one module per task family.
+"""Reference implementations of the models from the literature.
 
-Importing this package registers every baseline with :mod:`mdbench.tasks.base`.
+Generic estimators (deeptime style, ``Estimator(...).fit(data).fetch_model()``) live in their own
+modules (``mdn_propagator``, ``msm_propagator``, ``srv``, ``cwgan``, ``lss``, ``ednn``,
+``forecasters``); one adapter module per system (``four_well``, ``ising``, ``trpcage``,
+``forecast``) exports its ``MODELS``, which the system's declaration names.  Nothing registers
+itself on import.
 """
-
-from baselines import forecast  # noqa: F401
-from baselines import four_well  # noqa: F401
-from baselines import ising  # noqa: F401
-from baselines import trpcage  # noqa: F401
-from baselines import lss  # noqa: F401

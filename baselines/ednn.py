@@ -23,7 +23,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from mdbench.errors import MdbenchError
+from baselines.training import EarlyStopping
+from mdbench.core.errors import MdbenchError
 
 
 class TilingError(MdbenchError):
@@ -163,7 +164,7 @@ def train_extensive(
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=lr_min) if lr_min is not None else None)
     evaluate = predict or model
     history: dict[str, list[float]] = {"train_mse": [], "val_mse": []}
-    best, best_state = math.inf, None
+    best = EarlyStopping(patience=epochs + 1, min_delta=0.0)  # never stops early: keeps the best epoch
     for _ in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
         model.train()
         order = torch.randperm(len(xt), generator=gen)
@@ -182,8 +183,6 @@ def train_extensive(
             val = nn.functional.mse_loss(evaluate(xv).reshape(len(yv)), yv).item()
         history["train_mse"].append(total / len(xt))
         history["val_mse"].append(val)
-        if val < best:
-            best, best_state = val, {k: v.detach().clone() for k, v in model.state_dict().items()}
-    if best_state is not None:
-        model.load_state_dict(best_state)
+        best.step(val, model)
+    best.restore(model)
     return history

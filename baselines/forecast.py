@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import xarray as xr
 
 from baselines.forecasters import fit_grid
-from mdbench.tasks.base import ModelEntry, TaskData, register_model
-from mdbench.tasks.forecast import forecast_dataset, grid
+from mdbench.core.task import ModelEntry, TaskData
+from mdbench.data.windows import trajectories
+from mdbench.systems.md_forecast.task import forecast_dataset, grid
 
 PAPER = "Gupta et al., bioRxiv 2020.07.28.225490"
 
@@ -18,8 +21,7 @@ class ForecastBaseline:
 
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "ForecastBaseline":
         cfg = data.config
-        train = [data.train["ca"].values[r] for r in range(data.train.sizes["replica"])]
-        val = [data.val["ca"].values[r] for r in range(data.val.sizes["replica"])]
+        train, val = trajectories(data.train, "ca"), trajectories(data.val, "ca")
         self.models = fit_grid(self.arch, self.mode, train, val, grid(cfg), seed, progress)
         return self
 
@@ -31,8 +33,9 @@ class ForecastBaseline:
         return forecast_dataset(out, cfg)
 
 
-for _arch in ("ffnn", "lstm", "gru"):  # every forecasting task, imported datasets included
-    for _mode, _what in (("whole", "all 3N coordinates in one vector"), ("atom", "per-atom Kirchhoff decomposition")):
-        register_model(ModelEntry(
-            f"{_arch}-{_mode}", "*/forecast", "model", f"{_arch.upper()}, {_what}",
-            (lambda a=_arch, m=_mode: ForecastBaseline(a, m)), "baselines/forecast.py", PAPER))
+MODES = {"whole": "all 3N coordinates in one vector", "atom": "per-atom Kirchhoff decomposition"}
+MODELS = [  # every forecasting task, imported datasets included
+    ModelEntry(f"{arch}-{mode}", "*/forecast", "model", f"{arch.upper()}, {what}",
+               functools.partial(ForecastBaseline, arch, mode), PAPER)
+    for arch in ("ffnn", "lstm", "gru") for mode, what in MODES.items()
+]

@@ -24,6 +24,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from baselines.training import EarlyStopping
+from mdbench.data.windows import history_windows
 
 HIDDEN = 32
 
@@ -52,14 +53,8 @@ class Forecaster(nn.Module):
 
 def windows(trajs: list[np.ndarray], history: int, lead: int) -> tuple[np.ndarray, np.ndarray]:
     """Histories (n, h, N, 3) and displacement targets X(t+L) − X(t) (n, N, 3) from (T, N, 3) arrays."""
-    xs, ys = [], []
-    for tr in trajs:
-        for t in range(history - 1, len(tr) - lead):
-            xs.append(tr[t - history + 1 : t + 1])
-            ys.append(tr[t + lead] - tr[t])
-    if not xs:
-        return np.empty((0, history, *trajs[0].shape[1:])), np.empty((0, *trajs[0].shape[1:]))
-    return np.stack(xs), np.stack(ys)
+    hist, future = history_windows(trajs, history, lead)
+    return hist, future - hist[:, -1]
 
 
 class CoordinateForecaster:

@@ -9,22 +9,23 @@
 
 Training settings (both; deviations from the paper's Adam, lr 10⁻⁴, batch 2 000, 500 epochs on
 10⁵ configurations are chosen for the `small` budget on one CPU core and listed in the data card):
-Adam, lr 10⁻³ decaying along a cosine to 10⁻⁵, batch 100, the epochs below, MSE of the total
+Adam, lr 3·10⁻³ decaying along a cosine to 10⁻⁵, batch 20, the epochs below, MSE of the total
 energy, weights of the best validation epoch kept.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import torch
 import xarray as xr
 
 from baselines.ednn import EDNN, MLP, paper_mlp, train_extensive
-from mdbench.tasks.base import ModelEntry, TaskData, register_model
-from mdbench.tasks.ising import TASK, TRAIN_SIZE, input_spins, submission
+from mdbench.core.task import ModelEntry, TaskData
+from mdbench.systems.ising.task import TASK, TRAIN_SIZE, input_spins, submission
 
 PAPER = "Mills et al., Chem. Sci. 10, 4129 (2019)"
-CODE = "baselines/ising.py"
 #: training epochs per config name (the model sees ~9 000 configurations per epoch on `small`)
 EPOCHS = {"tiny": 2, "small": 40, "full": 200}
 
@@ -100,11 +101,10 @@ class DenseBaseline(_TorchEnergyModel):
 
 
 VARIANTS = {"ednn": (1, 1), "ednn-f1c2": (1, 2), "ednn-f1c3": (1, 3), "ednn-f4c1": (4, 1)}
-for _name, (_f, _c) in VARIANTS.items():
-    register_model(ModelEntry(
-        _name, TASK.name, "model",
-        f"extensive DNN, focus f = {_f}, context c = {_c}, inner {(_f + 2 * _c) ** 2}→{32 * (_f + 2 * _c) ** 2}→64→64→1",
-        lambda f=_f, c=_c: EDNNBaseline(f, c), CODE, PAPER))
-register_model(ModelEntry("dense", TASK.name, "model",
-                          "fully connected 64→2048→64→64→1 on the whole 8×8 lattice (not extensive)",
-                          DenseBaseline, CODE, PAPER))
+MODELS = [
+    ModelEntry(name, TASK.name, "model",
+               f"extensive DNN, focus f = {f}, context c = {c}, inner {(f + 2 * c) ** 2}→{32 * (f + 2 * c) ** 2}→64→64→1",
+               functools.partial(EDNNBaseline, f, c), PAPER)
+    for name, (f, c) in VARIANTS.items()
+] + [ModelEntry("dense", TASK.name, "model", "fully connected 64→2048→64→64→1 on the whole 8×8 lattice (not extensive)",
+                DenseBaseline, PAPER)]

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from baselines.ednn import EDNN, paper_mlp
-from mdbench.figures.style import save_figure
-from mdbench.physics import ising
+from mdbench.plotting import save_figure
+from mdbench.systems.ising import physics as ising
 
 SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 SPINS = 1 << 22
@@ -51,9 +51,6 @@ def measure(sizes=SIZES, spins: int = SPINS, seed: int = 0) -> dict:
 
 
 def plot(data: dict, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     n = np.array(data["size"]) ** 2

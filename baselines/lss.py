@@ -15,20 +15,12 @@ frame in large batches.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
-import xarray as xr
 
 from baselines.cwgan import CWGAN
 from baselines.mdn_propagator import MDNPropagator
 from baselines.srv import SRV
-from baselines.trpcage import PAPER, training_trajectories
-from mdbench.datasets.trpcage import N_ATOMS
 from mdbench.metrics.structure import align_to
-from mdbench.physics.go_model import native_structure
-from mdbench.tasks.base import ModelEntry, TaskData, register_model
-from mdbench.tasks.trpcage import TASK, lag_frames, n_submission_frames, submission
 
 
 class LatentSpaceSimulator:
@@ -46,29 +38,33 @@ class LatentSpaceSimulator:
         Fix m instead of taking it from the spectral gap (the paper's Trp-cage LSS uses m = 3).
     """
 
-    def __init__(self, n_out: int = 5, n_kernels: int = 24, generator_steps: int = 4000, latent_dim: int | None = None):
+    def __init__(self, n_out: int = 5, n_kernels: int = 24, generator_steps: int = 4000, latent_dim: int | None = None,
+                 *, seed: int = 0, progress: bool = True):
         self.n_out, self.n_kernels, self.generator_steps = n_out, n_kernels, generator_steps
-        self.latent_dim = latent_dim
+        self.latent_dim, self.seed, self.progress = latent_dim, seed, progress
 
-    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "LatentSpaceSimulator":
-        train_x, val_x = training_trajectories(data)
-        lag = lag_frames(data.config)
-        train_f = [data.train["features"].values[r] for r in range(data.train.sizes["replica"])]
-        val_f = [data.val["features"].values[r] for r in range(data.val.sizes["replica"])]
+    def fit(self, coordinates: list[np.ndarray], features: list[np.ndarray], val_features: list[np.ndarray],
+            lag: int, *, align_reference: np.ndarray, n_trajectories: int = 1) -> "LatentSpaceSimulator":
+        """Train on trajectories of coordinates ``[T, atoms, 3]`` and their encoder ``features`` ``[T, f]``.
+
+        ``lag`` is τ in frames; decoded structures are aligned to ``align_reference`` ``[atoms, 3]``.
+        """
+        seed, progress = self.seed, self.progress
         srv_est = SRV(n_out=self.n_out, seed=seed, progress=progress)
-        self.srv = srv_est.fit(train_f, lag, validation=val_f).fetch_model()
+        self.srv = srv_est.fit(features, lag, validation=val_features).fetch_model()
         self.srv_history = srv_est.history
         self.m = self.latent_dim or self.srv.latent_dimension(self.n_out - 1)
-        latent = [self.srv.transform(f, self.m) for f in train_f]
-        val_latent = [self.srv.transform(f, self.m) for f in val_f]
+        latent = [self.srv.transform(f, self.m) for f in features]
+        val_latent = [self.srv.transform(f, self.m) for f in val_features]
         mdn_est = MDNPropagator(n_kernels=self.n_kernels, seed=seed, progress=progress)
         self.propagator = mdn_est.fit(latent, lag, validation=val_latent).fetch_model()
-        frames = np.concatenate(train_x)
-        aligned = align_to(frames, native_structure()).reshape(len(frames), -1)
+        frames = np.concatenate(coordinates)
+        self.shape = frames.shape[1:]
+        aligned = align_to(frames, align_reference).reshape(len(frames), -1)
         gan = CWGAN(max_generator_steps=self.generator_steps, seed=seed, progress=progress)
         self.decoder = gan.fit(aligned, np.concatenate(latent)).fetch_model()
         self.start = latent[-1][-1]
-        self.n_traj = int(data.config["n_trajectories"])
+        self.n_traj = n_trajectories
         self.propagator.simulate(10, self.start, seed)  # JIT-compile the sampler outside the timed predict
         return self
 
@@ -76,18 +72,8 @@ class LatentSpaceSimulator:
         """Synthetic latent trajectories ``[n_traj, n_frames, m]`` at lag τ, all propagated together."""
         return self.propagator.simulate(n_frames, self.start, seed, n_trajectories=self.n_traj)
 
-    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
-        n = n_submission_frames(data.config)
-        latent = self.latent_trajectories(n, seed)
+    def simulate(self, n_frames: int, seed: int) -> np.ndarray:
+        """Synthetic trajectories ``[n_traj, n_frames, atoms, 3]``: latent propagation, then batched decoding."""
+        latent = self.latent_trajectories(n_frames, seed)
         x = self.decoder.sample(latent.reshape(-1, self.m), seed + 1)
-        return submission(x.reshape(self.n_traj, n, N_ATOMS, 3))
-
-
-register_model(ModelEntry("lss", TASK.name, "model",
-                          "latent space simulator: SRV encoder → MDN propagator (C = 24) → cWGAN-GP decoder",
-                          LatentSpaceSimulator, "baselines/lss.py", PAPER))
-register_model(ModelEntry("lss-m3", TASK.name, "model",
-                          "latent space simulator with the paper's latent dimension m = 3 (not the spectral gap)",
-                          functools.partial(LatentSpaceSimulator, latent_dim=3), "baselines/lss.py", PAPER))
-
-
+        return x.reshape(self.n_traj, n_frames, *self.shape)

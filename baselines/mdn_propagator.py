@@ -23,6 +23,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from baselines.training import EarlyStopping
+from mdbench.data.windows import lagged_pairs
 
 
 class MixtureDensityNetwork(nn.Module):
@@ -142,13 +143,8 @@ class MDNPropagator:
         self._model: MDNPropagatorModel | None = None
 
     def _pairs(self, trajs: list[np.ndarray], lag: int, lo, scale) -> tuple[torch.Tensor, torch.Tensor]:
-        xs, ys = [], []
-        for t in trajs:
-            t = (_as_2d(t) - lo) / scale
-            xs.append(t[:-lag]), ys.append(t[lag:])
-            if self.time_reversed:
-                xs.append(t[lag:]), ys.append(t[:-lag])
-        return torch.as_tensor(np.concatenate(xs)), torch.as_tensor(np.concatenate(ys))
+        x, y = lagged_pairs([(_as_2d(t) - lo) / scale for t in trajs], lag, time_reversed=self.time_reversed)
+        return torch.as_tensor(x), torch.as_tensor(y)
 
     def fit(self, trajs: list[np.ndarray], lag: int, validation: list[np.ndarray]) -> "MDNPropagator":
         torch.manual_seed(self.seed)

@@ -23,6 +23,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from baselines.training import EarlyStopping
+from mdbench.data.windows import lagged_pairs
 
 
 def _inv_sqrt(c: torch.Tensor, eps: float) -> torch.Tensor:
@@ -120,10 +121,6 @@ class SRV:
         self.history: list[tuple[float, float]] = []
         self._model: SRVModel | None = None
 
-    @staticmethod
-    def _pairs(trajs: list[np.ndarray], lag: int) -> tuple[np.ndarray, np.ndarray]:
-        return np.concatenate([t[:-lag] for t in trajs]), np.concatenate([t[lag:] for t in trajs])
-
     def fit(self, trajs: list[np.ndarray], lag: int, validation: list[np.ndarray]) -> "SRV":
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
@@ -131,7 +128,7 @@ class SRV:
         mean, std = data.mean(0), data.std(0) + 1e-6
         norm = [((t - mean) / std).astype(np.float32) for t in trajs]
         val_norm = [((t - mean) / std).astype(np.float32) for t in validation]
-        x0, x1 = (torch.as_tensor(a) for a in self._pairs(norm, lag))
+        x0, x1 = (torch.as_tensor(a) for a in lagged_pairs(norm, lag))
         net = SRVNetwork(data.shape[1], self.n_out, self.hidden)
         opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
         stopper = EarlyStopping(self.patience, higher_is_better=True)

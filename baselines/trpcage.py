@@ -1,24 +1,24 @@
-"""Baselines of the ``trpcage-like/simulator`` task: a Markov state model (the classical competitor of
-the latent space simulator) and, in :mod:`baselines.lss`, the latent space simulator itself."""
+"""Baselines of the ``trpcage-like/simulator`` task: the latent space simulator (:mod:`baselines.lss`,
+with the spectral-gap and the paper's latent dimension) and a Markov state model, its classical
+competitor."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import xarray as xr
 from deeptime.decomposition import TICA
 
+from baselines.lss import LatentSpaceSimulator
 from baselines.msm_propagator import MSMPropagator
-from mdbench.datasets.trpcage import N_ATOMS, pairwise_distances
-from mdbench.tasks.base import ModelEntry, TaskData, register_model
-from mdbench.tasks.trpcage import TASK, lag_frames, n_submission_frames, submission
+from mdbench.core.task import ModelEntry, TaskData
+from mdbench.data.windows import frames_at_lag, lag_frames, trajectories
+from mdbench.systems.trpcage_like.features import N_ATOMS, pairwise_distances
+from mdbench.systems.trpcage_like.physics import native_structure
+from mdbench.systems.trpcage_like.task import TASK, submission
 
 PAPER = "Sidky, Chen & Ferguson, Chem. Sci. 11, 9459 (2020), §3.2"
-
-
-def training_trajectories(data: TaskData) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Cα coordinates ``[T, 20, 3]`` (nm) of every training and validation trajectory (all saved frames)."""
-    return ([data.train["x"].values[r] for r in range(data.train.sizes["replica"])],
-            [data.val["x"].values[r] for r in range(data.val.sizes["replica"])])
 
 
 class MSMBaseline:
@@ -37,7 +37,7 @@ class MSMBaseline:
         self.n_clusters, self.dim = n_clusters, dim
 
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "MSMBaseline":
-        train, _ = training_trajectories(data)
+        train = trajectories(data.train, "x")
         lag = lag_frames(data.config)
         dists = [pairwise_distances(t.astype(np.float64)) for t in train]
         tica = TICA(lagtime=lag, dim=self.dim).fit_fetch(dists)
@@ -50,7 +50,7 @@ class MSMBaseline:
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         rng = np.random.default_rng(seed)
-        n = n_submission_frames(data.config)
+        n = frames_at_lag(data.config)
         out = np.empty((self.n_traj, n, N_ATOMS, 3), dtype=np.float32)
         for k in range(self.n_traj):
             # the MSM was fitted on TICA coordinates; its frame indices address the Cα frames alike
@@ -58,6 +58,29 @@ class MSMBaseline:
         return submission(out)
 
 
-register_model(ModelEntry("msm", TASK.name, "model",
-                          "Markov state model: TICA → 100 k-means states → reversible MSM (deeptime)",
-                          MSMBaseline, "baselines/trpcage.py", "Prinz et al., J. Chem. Phys. 134, 174105 (2011)"))
+class LSSBaseline:
+    """The latent space simulator on this task's data (see :class:`baselines.lss.LatentSpaceSimulator`)."""
+
+    def __init__(self, **hyper):
+        self.hyper = hyper
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "LSSBaseline":
+        self.lss = LatentSpaceSimulator(**self.hyper, seed=seed, progress=progress).fit(
+            trajectories(data.train, "x"), trajectories(data.train, "features"), trajectories(data.val, "features"),
+            lag_frames(data.config), align_reference=native_structure(),
+            n_trajectories=int(data.config["n_trajectories"]))
+        return self
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        return submission(self.lss.simulate(frames_at_lag(data.config), seed))
+
+
+MODELS = [
+    ModelEntry("lss", TASK.name, "model",
+               "latent space simulator: SRV encoder → MDN propagator (C = 24) → cWGAN-GP decoder", LSSBaseline, PAPER),
+    ModelEntry("lss-m3", TASK.name, "model",
+               "latent space simulator with the paper's latent dimension m = 3 (not the spectral gap)",
+               functools.partial(LSSBaseline, latent_dim=3), PAPER),
+    ModelEntry("msm", TASK.name, "model", "Markov state model: TICA → 100 k-means states → reversible MSM (deeptime)",
+               MSMBaseline, "Prinz et al., J. Chem. Phys. 134, 174105 (2011)"),
+]

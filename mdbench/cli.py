@@ -10,33 +10,34 @@ import json
 import sys
 from pathlib import Path
 
-from mdbench.errors import MdbenchError
+from mdbench import catalog
+from mdbench.core.errors import MdbenchError
 
 
 def _cmd_list(args) -> None:
-    from mdbench.data.registry import all_datasets
-    from mdbench.tasks.base import all_tasks, models_for
-
     print("datasets:")
-    for name, spec in all_datasets().items():
+    for name in catalog.dataset_names():
+        spec = catalog.dataset(name)
         print(f"  {name} v{spec.version} — {spec.summary}")
         for cfg in spec.configs.values():
             default = " (default)" if cfg.name == spec.default_config else ""
             print(f"      config {cfg.name}{default}: {cfg.description}")
         print(f"      splits: {', '.join(spec.splits)}; card: {spec.card_path}")
     print("tasks:")
-    for name, task in all_tasks().items():
+    for name in catalog.task_names():
+        task = catalog.task(name)
         print(f"  {name} — {task.summary} (dataset {task.dataset}; primary metric {task.primary_metric})")
-        for model in models_for(name).values():
+        for model in catalog.models(name).values():
             print(f"      {model.role:>17}: {model.name} — {model.summary}")
 
 
 def _cmd_generate(args) -> None:
     from mdbench.data import store
 
-    path = store.generate(args.name, args.config, force=args.force, workers=args.workers,
+    spec = catalog.dataset(args.name)
+    path = store.generate(spec, args.config, force=args.force, workers=args.workers,
                           scheduler=args.scheduler, progress=not args.quiet)
-    manifest = store.read_manifest(args.name, args.config)
+    manifest = store.read_manifest(spec, args.config)
     print(f"{manifest['name']}/{manifest['config']} v{manifest['version']} at {path}")
     for split, entry in manifest["splits"].items():
         print(f"  {split}: {entry['sizes']} sha256 {entry['sha256'][:16]}…")
@@ -45,15 +46,14 @@ def _cmd_generate(args) -> None:
 def _cmd_verify(args) -> None:
     from mdbench.data import store
 
-    for split, digest in store.verify(args.name, args.config).items():
+    for split, digest in store.verify(catalog.dataset(args.name), args.config).items():
         print(f"{split}: ok (sha256 {digest[:16]}…)")
 
 
 def _cmd_info(args) -> None:
     from mdbench.data import store
-    from mdbench.data.registry import get_dataset
 
-    spec = get_dataset(args.name)
+    spec = catalog.dataset(args.name)
     cfg = spec.config(args.config)
     print(f"{spec.name} v{spec.version}, config {cfg.name}: {cfg.description}")
     print(f"card: {spec.card_path}\ncache: {store.dataset_dir(spec, cfg.name)}")
@@ -61,7 +61,7 @@ def _cmd_info(args) -> None:
     for key, p in cfg.params.items():
         print(f"  {key} = {p.value} [{p.units}] — {p.description}")
     try:
-        manifest = store.read_manifest(spec.name, cfg.name)
+        manifest = store.read_manifest(spec, cfg.name)
     except MdbenchError as err:
         print(f"status: not generated ({err})")
         return
@@ -73,11 +73,10 @@ def _cmd_info(args) -> None:
 def _cmd_export(args) -> None:
     from mdbench.data import store
     from mdbench.data.hf import to_hf
-    from mdbench.data.registry import get_dataset
 
-    spec = get_dataset(args.name)
+    spec = catalog.dataset(args.name)
     out = Path(args.out or f"{spec.name}-{args.config or spec.default_config}-{args.split}-hf")
-    hf = to_hf(store.load(args.name, args.config, args.split), row_dim=spec.shard_dim)
+    hf = to_hf(store.load(spec, args.config, args.split), row_dim=spec.shard_dim)
     hf.save_to_disk(str(out))
     print(f"wrote {hf.num_rows} rows with features {list(hf.features)} to {out} "
           "(load with datasets.load_from_disk)")
@@ -85,16 +84,17 @@ def _cmd_export(args) -> None:
 
 def _cmd_import(args) -> None:
     from mdbench.data import store
-    from mdbench.datasets.imported import import_trajectory
+    from mdbench.systems.md_forecast.imported import import_trajectory
 
     try:
         histories, leads = ([int(v) for v in arg.split(",")] for arg in (args.histories, args.leads))
     except ValueError:
         raise MdbenchError("--histories and --leads take comma-separated whole numbers of frames") from None
+    built_in = frozenset(name for system in catalog.systems().values() for name in system.datasets)
     spec = import_trajectory(args.name, args.topology, args.trajectory, selection=args.selection,
-                             histories=histories, leads=leads, n_origins=args.origins)
-    store.generate(spec.name, "default", force=True, progress=False)
-    for split, entry in store.read_manifest(spec.name, "default")["splits"].items():
+                             histories=histories, leads=leads, n_origins=args.origins, reserved=built_in)
+    store.generate(spec, "default", force=True, progress=False)
+    for split, entry in store.read_manifest(spec, "default")["splits"].items():
         print(f"  {split}: {entry['sizes']}")
     print(f"imported {spec.name}; benchmark it with `mdbench run {spec.name}/forecast --model all`")
 
@@ -103,33 +103,35 @@ def _cmd_run(args) -> None:
     from mdbench.benchmark import leaderboard
     from mdbench.benchmark.run import run
 
-    from mdbench.tasks.base import models_for
-
+    task = catalog.task(args.task)
+    config = task.spec.config(args.config)
     names = args.model.split(",")
     if names == ["all"]:  # the full sweep: every model of the task (references run with each)
-        names = [m.name for m in models_for(args.task).values() if m.role == "model"]
-    for name in names:
-        out = Path(args.out) / name if args.out and len(names) > 1 else (Path(args.out) if args.out else None)
-        result = run(args.task, name, config=args.config, seed=args.seed, outdir=out,
+        names = [m.name for m in catalog.models(task.name).values() if m.role == "model"]
+    entries = [catalog.model(task.name, name) for name in names]  # every name checked before any work
+    for entry in entries:
+        out = Path(args.out) / entry.name if args.out and len(entries) > 1 else (Path(args.out) if args.out else None)
+        result = run(task, entry, config=config.name, seed=args.seed, outdir=out,
                      leaderboard_dir=args.leaderboard_dir, update_leaderboard=not args.no_leaderboard,
-                     progress=not args.quiet)
+                     record=args.record, progress=not args.quiet)
         print(f"\nresults: {result.directory / 'results.json'}")
         for fig in result.figures:
             print(f"figure:  {fig}")
     if result.leaderboard:
         print(f"leaderboard: {result.leaderboard}\n")
-        print(leaderboard.render(args.task, result.results["config"], directory=args.leaderboard_dir))
+        print(leaderboard.render(task, config.name, directory=result.leaderboard.parent))
 
 
 def _cmd_score(args) -> None:
-    from mdbench.atomic import write_text_atomic
+    from mdbench.benchmark.run import load_task_data
     from mdbench.benchmark.submission import read_submission
-    from mdbench.tasks.base import get_task
+    from mdbench.core.atomic import write_text_atomic
 
-    task = get_task(args.task)
+    task = catalog.task(args.task)
     ds, meta, config = read_submission(task, Path(args.file))
-    scores = task.score(ds, config, items_per_second=meta.get("items_per_second"),
-                        engine_items_per_second=task.engine_items_per_second(config))
+    data = load_task_data(task, config)
+    scores = task.score(ds, data, items_per_second=meta.get("items_per_second"),
+                        engine_items_per_second=task.engine_items_per_second(data))
     info = task.info_by_name()
     print(f"{task.name}: model {meta['model']} (config {config.name}, seed {meta['seed']}, code {meta['code']})")
     if "items_per_second" in meta:
@@ -153,7 +155,7 @@ def _cmd_leaderboard(args) -> None:
         return
     if not args.task:
         raise MdbenchError("name a task (`mdbench leaderboard TASK`) or use --check; tasks: see `mdbench list`")
-    print(leaderboard.render(args.task, args.config, directory=args.dir))
+    print(leaderboard.render(catalog.task(args.task), args.config, directory=args.dir))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,8 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", help="run directory (default: runs/<task>__<model>__<config>__seed<seed>)")
-    r.add_argument("--no-leaderboard", action="store_true", help="do not write the leaderboard")
-    r.add_argument("--leaderboard-dir", type=Path, help="leaderboard directory (default: the repository's)")
+    r.add_argument("--no-leaderboard", action="store_true", help="do not write a leaderboard")
+    r.add_argument("--leaderboard-dir", type=Path, help="leaderboard directory (default: runs/leaderboards)")
+    r.add_argument("--record", action="store_true",
+                   help="write the entries (and figures) into the checkout's committed leaderboards/")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(fn=_cmd_run)
 
@@ -220,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("task", nargs="?")
     lb.add_argument("--config")
     lb.add_argument("--check", action="store_true", help="validate every leaderboard file against the schema")
-    lb.add_argument("--dir", type=Path, help="leaderboard directory (default: the repository's)")
+    lb.add_argument("--dir", type=Path, help="leaderboard directory (default: the committed leaderboards)")
     lb.set_defaults(fn=_cmd_leaderboard)
     return p
 

@@ -26,9 +26,9 @@ def test_unknown_dataset_is_one_line_exit_2():
     proc = subprocess.run([sys.executable, "-m", "mdbench.cli", "data", "generate", "nope"],
                           capture_output=True, text=True)
     assert proc.returncode == 2
-    from mdbench.data.registry import all_datasets
+    from mdbench import catalog
 
-    known = ", ".join(sorted(all_datasets()))  # grows with every system
+    known = ", ".join(catalog.dataset_names())  # grows with every system
     assert proc.stderr == f"mdbench: error: unknown dataset 'nope'; known: {known} (see `mdbench list`)\n"
 
 

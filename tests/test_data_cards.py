@@ -7,8 +7,7 @@ import re
 import pytest
 import yaml
 
-from mdbench.data.registry import all_datasets
-from mdbench.datasets.imported import ImportedForecastDataset
+from mdbench import catalog
 
 REQUIRED_SECTIONS = (
     "## Summary",
@@ -21,10 +20,12 @@ REQUIRED_SECTIONS = (
 )
 
 
-@pytest.mark.parametrize("name", sorted(n for n, s in all_datasets().items()
-                                         if not isinstance(s, ImportedForecastDataset)))  # users' own data
+BUILT_IN = sorted(n for system in catalog.systems().values() for n in system.datasets)  # not users' imports
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
 def test_card_is_complete(name):
-    spec = all_datasets()[name]
+    spec = catalog.dataset(name)
     assert spec.card_path.exists(), f"no data card at {spec.card_path}"
     text = spec.card_path.read_text()
     match = re.match(r"^---\n(.*?)\n---\n", text, re.S)

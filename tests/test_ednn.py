@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from baselines.ednn import EDNN, MLP, TilingError, paper_mlp, train_extensive
-from mdbench.errors import MdbenchError
-from mdbench.physics import ising
+from mdbench.core.errors import MdbenchError
+from mdbench.systems.ising import physics as ising
 
 
 def _spins(n: int, size: int, seed: int = 0) -> torch.Tensor:

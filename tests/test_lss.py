@@ -11,8 +11,8 @@ import torch
 from baselines.cwgan import CWGANModel, mlp
 from baselines.mdn_propagator import MDNPropagatorModel, MixtureDensityNetwork
 from baselines.srv import SRV, reversible_eigen, reversible_vamp2
-from mdbench.tasks.base import get_task, models_for
-from mdbench.tasks.trpcage import TASK as TRPCAGE_TASK
+from helpers import task_data
+from mdbench import catalog
 
 
 def test_reversible_vamp2_of_a_linear_ar1_process_is_known():
@@ -94,16 +94,15 @@ def test_lss_generation_speed(benchmark):
 
 
 def test_lss_runs_end_to_end_on_tiny(tiny_trpcage):
-    task = get_task(TRPCAGE_TASK.name)
-    data = task.load_data(task.spec.config("tiny"))
+    task, data = task_data("trpcage-like/simulator")
     visible = data.for_models(task.prediction_inputs(data))
-    model = models_for(TRPCAGE_TASK.name)["lss"].factory()
-    model.generator_steps = 50  # the pipeline, not the decoder's quality, is under test here
+    model = catalog.model(task.name, "lss").factory()
+    model.hyper["generator_steps"] = 50  # the pipeline, not the decoder's quality, is under test here
     model.fit(visible, seed=0, progress=False)
-    assert 1 <= model.m <= 4
+    assert 1 <= model.lss.m <= 4
     pred = model.predict(visible, seed=0)
     task.contract(data.config).validate(pred, "lss")
     again = model.predict(visible, seed=0)
     np.testing.assert_array_equal(pred["x"].values, again["x"].values)  # generation depends only on the seed
-    scores = task.score(pred, data.config, items_per_second=None, engine_items_per_second=None)
+    scores = task.score(pred, data, items_per_second=None, engine_items_per_second=None)
     assert np.isfinite(scores["free_energy_rmse"].value) and scores["novelty"].value > 0

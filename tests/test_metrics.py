@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from mdbench.metrics.base import Estimate, block_estimate, decode_number, encode_number
+from mdbench.core.estimate import Estimate, decode_number, encode_number
+from mdbench.metrics.base import block_estimate
 from mdbench.metrics.distribution import FreeEnergyRMSE, StationaryJSD, histogram
 from mdbench.metrics.kinetics import ImpliedTimescales, TransitionDensityError, TransitionRate, msm_timescales
 

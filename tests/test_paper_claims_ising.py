@@ -15,6 +15,7 @@ import math
 
 import pytest
 
+from mdbench import catalog
 from mdbench.benchmark.run import run
 
 pytestmark = pytest.mark.slow
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
-    return run("ising/energy", "ednn", config="small", seed=0, outdir=tmp_path_factory.mktemp("ednn"),
+    return run(catalog.task("ising/energy"), catalog.model("ising/energy", "ednn"), config="small", seed=0, outdir=tmp_path_factory.mktemp("ednn"),
                update_leaderboard=False, progress=False).results
 
 

@@ -9,7 +9,7 @@ import pytest
 from deeptime.data import prinz_potential
 
 from mdbench.metrics.kinetics import discretise, msm_timescales
-from mdbench.physics import four_well as fw
+from mdbench.systems.four_well import physics as fw
 
 
 def test_prinz_config_is_deeptimes_prinz_potential():

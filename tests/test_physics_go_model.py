@@ -9,8 +9,8 @@ import openmm
 import pytest
 from openmm import unit
 
-from mdbench.datasets.trpcage import TRPCAGE_LIKE
-from mdbench.physics import go_model as g
+from mdbench.systems.trpcage_like.dataset import TRPCAGE_LIKE
+from mdbench.systems.trpcage_like import physics as g
 
 
 def _energy(system, x: np.ndarray) -> float:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mdbench.metrics.base import block_estimate
-from mdbench.physics import ising
+from mdbench.systems.ising import physics as ising
 
 
 def test_hamiltonian_of_simple_states():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from MDAnalysis.lib.distances import calc_dihedrals
 
-from mdbench.physics import proteins
+from mdbench.systems.md_forecast import physics as proteins
 
 SETUP = proteins.MDSetup(temperature_k=300.0, timestep_fs=1.0)
 

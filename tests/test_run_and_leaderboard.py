@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from mdbench import catalog
 from mdbench.benchmark import leaderboard
 from mdbench.cli import main
-from mdbench.errors import LeaderboardError
+from mdbench.core.errors import LeaderboardError
 
 TASK = "four-well/propagator"
 REPO_BOARDS = Path(__file__).resolve().parents[1] / "leaderboards"
@@ -38,7 +39,7 @@ def test_run_writes_predictions_results_figures_and_leaderboard(msm_run):
 
 
 def test_leaderboard_is_sorted_by_the_primary_metric_with_references(msm_run, capsys):
-    entries = leaderboard.read(TASK)
+    entries = leaderboard.read(catalog.task(TASK))
     assert {e["command"] for e in entries} >= {f"mdbench run {TASK} --model msm --config tiny --seed 1"}
     assert main(["leaderboard", TASK]) == 0
     table = capsys.readouterr().out
@@ -49,10 +50,10 @@ def test_leaderboard_is_sorted_by_the_primary_metric_with_references(msm_run, ca
 
 
 def test_rerunning_replaces_the_entry_instead_of_duplicating(msm_run, tmp_path):
-    before = len(leaderboard.read(TASK))
+    before = len(leaderboard.read(catalog.task(TASK)))
     assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--seed", "1", "--out", str(tmp_path / "again"),
                  "--quiet"]) == 0
-    assert len(leaderboard.read(TASK)) == before
+    assert len(leaderboard.read(catalog.task(TASK))) == before
 
 
 def test_hand_edited_entries_fail_the_check(msm_run, capsys):
@@ -76,7 +77,7 @@ def test_the_committed_leaderboards_pass_the_check(monkeypatch):
     monkeypatch.setenv("MDBENCH_LEADERBOARDS", str(REPO_BOARDS))
     report = leaderboard.check()
     assert any(line.startswith("four-well__propagator.json") for line in report)
-    entries = leaderboard.read(TASK)
+    entries = leaderboard.read(catalog.task(TASK))
     small = {e["model"]: e for e in entries if e["config"] == "small"}
     assert {"mdn", "msm", "persistence", "exact-propagator"} <= set(small)
 

@@ -15,8 +15,8 @@ import xarray as xr
 
 import mdbench
 from mdbench.data import store
-from mdbench.data.registry import get_dataset
-from mdbench.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError, UnknownNameError
+from mdbench import catalog
+from mdbench.core.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError, UnknownNameError
 
 
 def _manifest_hashes(path: Path) -> dict:
@@ -28,9 +28,9 @@ def test_load_returns_documented_xarray(tiny_four_well):
     assert ds["x"].dims == ("replica", "time")
     assert ds["x"].dtype == np.float32
     assert ds["x"].attrs["units"] == "1" and ds["time"].attrs["units"].startswith("time")
-    cfg = get_dataset("four-well").config("tiny")
+    cfg = catalog.dataset("four-well").config("tiny")
     assert ds.sizes["time"] == cfg["train_steps"] // cfg["save_every"]
-    assert ds.attrs["dataset_version"] == get_dataset("four-well").version
+    assert ds.attrs["dataset_version"] == catalog.dataset("four-well").version
     params = json.loads(ds.attrs["generator_params"])
     assert params["dt"] == {"value": 1e-3, "units": "time", "description": params["dt"]["description"]}
 
@@ -39,13 +39,13 @@ def test_splits_are_independent_trajectories(tiny_four_well):
     train, test = (mdbench.load(*tiny_four_well, split=s)["x"].values for s in ("train", "test"))
     n = min(train.shape[1], test.shape[1])
     assert not np.allclose(train[0, :n], test[0, :n])
-    manifest = store.read_manifest(*tiny_four_well)
+    manifest = store.read_manifest(catalog.dataset("four-well"), "tiny")
     seeds = [s["seed"] for s in manifest["shards"]]
     assert len(set(seeds)) == len(seeds)
 
 
 def test_manifest_records_parameters_versions_and_hashes(tiny_four_well):
-    manifest = store.read_manifest(*tiny_four_well)
+    manifest = store.read_manifest(catalog.dataset("four-well"), "tiny")
     assert manifest["params"]["potential_prefactor"]["units"] == "kT"
     assert {"numpy", "xarray", "numba", "mdbench"} <= set(manifest["versions"])
     assert set(manifest["splits"]) == {"train", "val", "test"}
@@ -53,7 +53,7 @@ def test_manifest_records_parameters_versions_and_hashes(tiny_four_well):
 
 
 def test_same_seed_gives_same_hashes_serial_and_dask(tmp_path, monkeypatch, tiny_four_well, session_home):
-    reference = _manifest_hashes(store.dataset_dir(get_dataset("four-well"), "tiny"))
+    reference = _manifest_hashes(store.dataset_dir(catalog.dataset("four-well"), "tiny"))
     monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "serial"))
     assert _manifest_hashes(mdbench.generate("four-well", "tiny", progress=False)) == reference
     monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "dask"))
@@ -63,7 +63,7 @@ def test_same_seed_gives_same_hashes_serial_and_dask(tmp_path, monkeypatch, tiny
 def test_existing_scheduler_gives_the_same_hashes(tmp_path, monkeypatch, tiny_four_well):
     from dask.distributed import LocalCluster
 
-    reference = _manifest_hashes(store.dataset_dir(get_dataset("four-well"), "tiny"))
+    reference = _manifest_hashes(store.dataset_dir(catalog.dataset("four-well"), "tiny"))
     monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "remote"))
     with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
         path = mdbench.generate("four-well", "tiny", scheduler=cluster.scheduler_address, progress=False)
@@ -92,7 +92,7 @@ def test_unknown_names(call, pattern):
 @pytest.fixture
 def private_copy(tmp_path, monkeypatch, tiny_four_well):
     """A private copy of the tiny dataset that a test may damage."""
-    src = store.dataset_dir(get_dataset("four-well"), "tiny")
+    src = store.dataset_dir(catalog.dataset("four-well"), "tiny")
     home = tmp_path / "home"
     dst = home / src.relative_to(Path(os.environ["MDBENCH_HOME"]))
     dst.parent.mkdir(parents=True)
@@ -124,7 +124,7 @@ def test_changed_values_fail_the_content_hash(private_copy):
 def test_interrupted_generation_keeps_the_old_dataset(private_copy, monkeypatch):
     """Killed while writing the last split: the old dataset still loads, the debris is cleaned later."""
     before = _manifest_hashes(private_copy)
-    spec = get_dataset("four-well")
+    spec = catalog.dataset("four-well")
     original = type(spec).assemble
 
     def dies_on_test_split(self, config, split, parts):

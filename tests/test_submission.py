@@ -8,14 +8,14 @@ import xarray as xr
 
 from mdbench.benchmark.submission import read_submission, write_submission
 from mdbench.cli import main
-from mdbench.tasks.base import get_task
-from mdbench.tasks.four_well import n_submission_frames
+from mdbench import catalog
+from mdbench.data.windows import frames_at_lag
 
 TASK = "four-well/propagator"
 
 
 def _valid(n: int | None = None) -> xr.Dataset:
-    n = n or n_submission_frames(get_task(TASK).spec.config("tiny"))
+    n = n or frames_at_lag(catalog.task(TASK).spec.config("tiny"))
     x = np.random.default_rng(0).uniform(-1, 1, n).astype(np.float32)
     return xr.Dataset({"x": (("time",), x, {"units": "1"})})
 
@@ -35,12 +35,12 @@ def test_a_valid_submission_scores(tmp_path, tiny_four_well, capsys):
     assert main(["score", TASK, str(path), "--json", str(tmp_path / "s.json")]) == 0
     out = capsys.readouterr().out
     assert "free_energy_rmse" in out and "[kT]" in out
-    ds, meta, config = read_submission(get_task(TASK), path)
+    ds, meta, config = read_submission(catalog.task(TASK), path)
     assert meta["model"] == "my-model" and config.name == "tiny"
 
 
 def _bad_cases(tmp_path):
-    n = n_submission_frames(get_task(TASK).spec.config("tiny"))
+    n = frames_at_lag(catalog.task(TASK).spec.config("tiny"))
     nan = _valid()
     nan["x"][3] = np.nan
     yield "missing variable 'x'", _valid().rename({"x": "y"})

@@ -7,17 +7,17 @@ import pytest
 
 import mdbench
 from baselines.forecasters import CoordinateForecaster, windows
-from mdbench.data.registry import get_dataset
-from mdbench.errors import SubmissionError
-from mdbench.tasks.base import get_task, models_for
-from mdbench.tasks.forecast import HISTORIES, LEADS, ratio_estimate
+from helpers import fit_predict, task_data
+from mdbench import catalog
+from mdbench.core.errors import SubmissionError
+from mdbench.systems.md_forecast.task import HISTORIES, LEADS, ratio_estimate
 
 TASK = "ala100-smd/forecast"
 
 
 @pytest.mark.parametrize("name", ["adk", "ala100-smd"])
 def test_configs_fit_the_task_grid_and_their_trajectories(name):
-    for cfg in get_dataset(name).configs.values():
+    for cfg in catalog.dataset(name).configs.values():
         assert set(cfg["histories"]) <= set(HISTORIES) and set(cfg["leads"]) <= set(LEADS), cfg.name
         for t in cfg["restart_frames"]:
             assert t >= max(cfg["histories"]) - 1 and t + max(cfg["leads"]) < cfg["n_frames"], cfg.name
@@ -25,7 +25,7 @@ def test_configs_fit_the_task_grid_and_their_trajectories(name):
 
 def test_dataset_stores_force_work_states_and_continuations(tiny_smd):
     test = mdbench.load("ala100-smd", "tiny", "test")
-    cfg = get_dataset("ala100-smd").config("tiny")
+    cfg = catalog.dataset("ala100-smd").config("tiny")
     assert test["ca"].attrs["units"] == "angstrom" and test["time"].attrs["units"] == "fs"
     assert test["work"].attrs["units"] == "kcal/mol"
     assert test["continuation_ca"].shape[:4] == (1, len(cfg["restart_frames"]), cfg["members"], len(cfg["leads"]))
@@ -33,16 +33,11 @@ def test_dataset_stores_force_work_states_and_continuations(tiny_smd):
 
 
 def _score(name, data, task):
-    entry = models_for(TASK)[name]
-    visible = task.data_for(data, entry.role)
-    pred = entry.factory().fit(visible, seed=0, progress=False).predict(visible, seed=0)
-    task.contract(data.config).validate(pred, name)
-    return task.score(pred, data.config)
+    return task.score(fit_predict(task, data, name), data)
 
 
 def test_references_and_a_baseline(tiny_smd):
-    task = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
+    task, data = task_data(TASK)
     static, floor = _score("static", data, task), _score("langevin-mean", data, task)
     assert static["rmsd_ratio_mean"].value == pytest.approx(1.0)
     assert static["rmsd_h1_L1"].value > 0
@@ -54,8 +49,7 @@ def test_references_and_a_baseline(tiny_smd):
 
 
 def test_models_get_histories_not_futures(tiny_smd):
-    task = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
+    task, data = task_data(TASK)
     visible = task.data_for(data, "model")
     assert visible.test is None and not visible.extra
     hist = visible.inputs["history"]["history_ca"].values
@@ -64,12 +58,10 @@ def test_models_get_histories_not_futures(tiny_smd):
 
 
 def test_wrong_atom_count_is_a_submission_error(tiny_smd):
-    task = get_task(TASK)
-    cfg = task.spec.config("tiny")
-    data = task.load_data(cfg)
-    pred = models_for(TASK)["static"].factory().predict(task.data_for(data, "model"), seed=0)
+    task, data = task_data(TASK)
+    pred = catalog.model(TASK, "static").factory().predict(task.data_for(data, "model"), seed=0)
     with pytest.raises(SubmissionError, match="entries along 'atom', expected 10"):
-        task.contract(cfg).validate(pred.isel(atom=slice(0, 3)), "forecast.nc")
+        task.contract(data.config).validate(pred.isel(atom=slice(0, 3)), "forecast.nc")
 
 
 def test_windows_and_kirchhoff_mode_share_one_network():

@@ -7,20 +7,23 @@ import math
 import numpy as np
 import pytest
 
-from mdbench.tasks.base import TaskData, get_task, models_for, references_for
-from mdbench.tasks.four_well import FourWellPropagator, coarse_timescales, n_submission_frames
+from helpers import score_entry, task_data
+from mdbench import catalog
+from mdbench.core.task import TaskData
+from mdbench.data.windows import frames_at_lag
+from mdbench.systems.four_well.task import coarse_timescales
 
 TASK = "four-well/propagator"
 
 
 def test_every_leaderboard_has_a_static_and_a_physics_reference():
-    roles = {m.role for m in references_for(TASK)}
+    roles = {m.role for m in catalog.references(TASK)}
     assert {"static reference", "physics reference"} <= roles
-    assert {"mdn", "msm"} <= set(models_for(TASK))
+    assert {"mdn", "msm"} <= set(catalog.models(TASK))
 
 
 def test_binned_exact_timescales_are_close_to_the_continuum():
-    task = get_task(TASK)
+    task = catalog.task(TASK)
     ex = task.exact(task.spec.config("small"))
     np.testing.assert_allclose(ex["timescales_binned"], ex["timescales_continuum"], rtol=0.01)
     assert ex["timescales_binned"][0] == pytest.approx(0.4712, abs=1e-3)
@@ -31,18 +34,9 @@ def test_coarse_timescales_of_a_known_matrix():
     assert coarse_timescales(t, np.array([0.5, 0.5]), 1.0, 1)[0] == pytest.approx(-1 / math.log(0.8))
 
 
-def _score(task, data, name, seed=0):
-    entry = models_for(TASK)[name]
-    visible = task.data_for(data, entry.role)
-    pred = entry.factory().fit(visible, seed=seed, progress=False).predict(visible, seed=seed)
-    task.contract(data.config).validate(pred, name)
-    return task.score(pred, data.config, items_per_second=None, engine_items_per_second=None)
-
-
 def test_physics_reference_beats_static_reference_on_every_metric(tiny_four_well):
-    task: FourWellPropagator = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
-    static, physics = _score(task, data, "persistence"), _score(task, data, "exact-propagator")
+    task, data = task_data(TASK)
+    static, physics = score_entry(task, data, "persistence"), score_entry(task, data, "exact-propagator")
     for name in ("free_energy_rmse", "stationary_jsd", "transition_density_error", "t1_rel_error",
                  "well_transition_rate_rel_error"):
         assert physics[name].value < static[name].value, name
@@ -51,21 +45,19 @@ def test_physics_reference_beats_static_reference_on_every_metric(tiny_four_well
 
 
 def test_models_never_see_the_test_split(tiny_four_well):
-    task = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
+    task, data = task_data(TASK)
     with pytest.raises(ValueError, match="needs the test split"):
-        models_for(TASK)["brownian-dynamics"].factory().fit(TaskData(data.config, data.train, data.val), seed=0)
+        catalog.models(TASK)["brownian-dynamics"].factory().fit(TaskData(data.config, data.train, data.val), seed=0)
 
 
 def test_msm_baseline_is_reproducible(tiny_four_well):
-    task = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
-    a, b = _score(task, data, "msm", 3), _score(task, data, "msm", 3)
+    task, data = task_data(TASK)
+    a, b = score_entry(task, data, "msm", 3), score_entry(task, data, "msm", 3)
     assert {k: v.to_record() for k, v in a.items()} == {k: v.to_record() for k, v in b.items()}
     assert a["t1_rel_error"].value < 0.5  # an MSM of the data recovers the slowest process
 
 
 def test_engine_speed_is_measured(tiny_four_well):
-    task = get_task(TASK)
-    assert task.engine_items_per_second(task.spec.config("tiny")) > 0
-    assert n_submission_frames(task.spec.config("small")) == 20_000
+    task, data = task_data(TASK)
+    assert task.engine_items_per_second(data) > 0
+    assert frames_at_lag(task.spec.config("small")) == 20_000

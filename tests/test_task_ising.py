@@ -10,20 +10,20 @@ import pytest
 import xarray as xr
 
 import mdbench
+from helpers import task_data
+from mdbench import catalog
 from mdbench.benchmark import leaderboard
 from mdbench.cli import main
-from mdbench.data.registry import get_dataset
-from mdbench.errors import SubmissionError
+from mdbench.core.errors import SubmissionError
 from mdbench.metrics.thermodynamics import reweight
-from mdbench.physics import ising
-from mdbench.tasks.base import get_task
-from mdbench.tasks.ising import SIZES, submission, variable
+from mdbench.systems.ising import physics as ising
+from mdbench.systems.ising.task import SIZES, submission, variable
 
 TASK = "ising/energy"
 
 
 def test_dataset_fields_units_and_exact_energies(tiny_ising):
-    spec = get_dataset("ising")
+    spec = catalog.dataset("ising")
     cfg = spec.config("tiny")
     for split in spec.splits:
         ds = mdbench.load("ising", "tiny", split)
@@ -48,7 +48,7 @@ def test_splits_are_independent_chains(tiny_ising):
 
 
 def test_generation_is_reproducible_shard_by_shard(tiny_ising):
-    spec = get_dataset("ising")
+    spec = catalog.dataset("ising")
     cfg = spec.config("tiny")
     shard = [s for s in spec.shards(cfg) if s.split == "transfer_32"][1]
     a, b = spec.generate_shard(cfg, shard), spec.generate_shard(cfg, shard)
@@ -57,8 +57,7 @@ def test_generation_is_reproducible_shard_by_shard(tiny_ising):
 
 
 def test_models_see_spins_but_no_energies_or_temperatures(tiny_ising):
-    task = get_task(TASK)
-    data = task.load_data(get_dataset("ising").config("tiny"))
+    task, data = task_data(TASK)
     inputs = task.prediction_inputs(data)
     assert set(inputs) == {"test"} | {f"transfer_{s}" for s in SIZES[1:]}
     for ds in inputs.values():
@@ -73,14 +72,13 @@ def _truth(size: int) -> np.ndarray:
 
 
 def test_exact_energies_score_zero_error_and_a_constant_scores_the_mean_deviation(tiny_ising):
-    task = get_task(TASK)
-    cfg = task.spec.config("tiny")
-    exact = task.score(submission({s: _truth(s) for s in SIZES}), cfg, items_per_second=None,
+    task, data = task_data(TASK)
+    exact = task.score(submission({s: _truth(s) for s in SIZES}), data, items_per_second=None,
                        engine_items_per_second=None)
     for s in SIZES:
         assert exact[f"mae_per_spin_{s}"].value == 0.0 and exact[f"rel_error_total_{s}"].value == 0.0
     e8 = _truth(8)
-    shifted = task.score(submission({8: e8 + 6.4}), cfg, items_per_second=None, engine_items_per_second=None)
+    shifted = task.score(submission({8: e8 + 6.4}), data, items_per_second=None, engine_items_per_second=None)
     assert shifted["mae_per_spin_8"].value == pytest.approx(0.1)
     assert shifted["mae_total_8"].value == pytest.approx(6.4)
     assert shifted["median_ae_per_spin_8"].value == pytest.approx(0.1)
@@ -104,9 +102,8 @@ def test_reweighting_recovers_exact_curves_from_exact_samples():
 
 
 def test_contract_rejects_wrong_sizes_units_and_missing_8x8(tiny_ising):
-    task = get_task(TASK)
-    cfg = task.spec.config("tiny")
-    contract = task.contract(cfg)
+    task = catalog.task(TASK)
+    contract = task.contract(task.spec.config("tiny"))
     contract.validate(submission({8: _truth(8)}), "ok.nc")  # transfer sizes are optional
     with pytest.raises(SubmissionError, match="missing variable 'energy_8'"):
         contract.validate(submission({16: _truth(16)}), "x.nc")
@@ -134,7 +131,7 @@ def test_run_writes_results_figures_and_a_leaderboard_with_n_a_for_the_dense_mod
     out = capsys.readouterr().out
     assert "| **dense** | model |" in out and "n/a" in out
     assert main(["leaderboard", "--check"]) == 0
-    assert any(e["model"] == "hamiltonian" for e in leaderboard.read(TASK))
+    assert any(e["model"] == "hamiltonian" for e in leaderboard.read(catalog.task(TASK)))
 
 
 def test_ednn_runs_on_tiny_and_predicts_every_size(tiny_ising, tmp_path):

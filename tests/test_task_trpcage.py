@@ -7,19 +7,21 @@ import math
 import numpy as np
 import pytest
 
-from mdbench.errors import SubmissionError
-from mdbench.tasks.base import TaskData, get_task, models_for, references_for
-from mdbench.tasks.trpcage import (
-    as_blocks, autocorrelation, exponential_timescale, fold_states, n_submission_frames, submission,
-)
+from helpers import score_entry, task_data
+from mdbench import catalog
+from mdbench.core.errors import SubmissionError
+from mdbench.core.task import TaskData
+from mdbench.data.windows import frames_at_lag
+from mdbench.systems.trpcage_like.metrics import as_blocks, autocorrelation, exponential_timescale, fold_states
+from mdbench.systems.trpcage_like.task import submission
 
 TASK = "trpcage-like/simulator"
 
 
 def test_leaderboard_has_static_and_physics_references_and_baselines():
-    roles = {m.role for m in references_for(TASK)}
+    roles = {m.role for m in catalog.references(TASK)}
     assert {"static reference", "physics reference", "data reference"} <= roles
-    assert "msm" in models_for(TASK)
+    assert "msm" in catalog.models(TASK)
 
 
 def test_exponential_fit_recovers_the_relaxation_time_of_an_ar1_process():
@@ -51,18 +53,9 @@ def test_as_blocks_splits_short_submissions_in_time():
     assert as_blocks(np.zeros((6, 10, 1))).shape == (6, 10, 1)
 
 
-def _score(task, data, name, seed=0):
-    entry = models_for(TASK)[name]
-    visible = data if entry.role == "data reference" else data.for_models(task.prediction_inputs(data))
-    pred = entry.factory().fit(visible, seed=seed, progress=False).predict(visible, seed=seed)
-    task.contract(data.config).validate(pred, name)
-    return task.score(pred, data.config, items_per_second=None, engine_items_per_second=None)
-
-
 def test_references_bracket_and_are_scored_by_the_same_code(tiny_trpcage):
-    task = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
-    static, physics = _score(task, data, "training-data"), _score(task, data, "go-model")
+    task, data = task_data(TASK)
+    static, physics = score_entry(task, data, "training-data"), score_entry(task, data, "go-model")
     # the physics reference is the data the targets come from: zero error, finite error bars
     for name in ("free_energy_rmse", "free_energy_rmse_2d", "t1_rel_error", "transition_rate_rel_error"):
         assert physics[name].value == pytest.approx(0.0, abs=1e-12), name
@@ -77,9 +70,9 @@ def test_references_bracket_and_are_scored_by_the_same_code(tiny_trpcage):
 
 
 def test_contract_rejects_wrong_shapes_and_units(tiny_trpcage):
-    task = get_task(TASK)
+    task = catalog.task(TASK)
     cfg = task.spec.config("tiny")
-    n = n_submission_frames(cfg)
+    n = frames_at_lag(cfg)
     task.contract(cfg).validate(submission(np.zeros((2, n, 20, 3))), "ok")
     with pytest.raises(SubmissionError, match="entries along 'time'"):
         task.contract(cfg).validate(submission(np.zeros((2, n + 1, 20, 3))), "long")
@@ -90,24 +83,22 @@ def test_contract_rejects_wrong_shapes_and_units(tiny_trpcage):
 
 
 def test_models_never_see_the_test_or_reference_split(tiny_trpcage):
-    task = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
+    task, data = task_data(TASK)
     assert "reference" in data.extra
     visible = data.for_models(task.prediction_inputs(data))
     assert visible.test is None and visible.extra == {}
     with pytest.raises(ValueError, match="needs the test split"):
-        models_for(TASK)["go-model-test"].factory().fit(TaskData(data.config, data.train, data.val), seed=0)
+        catalog.models(TASK)["go-model-test"].factory().fit(TaskData(data.config, data.train, data.val), seed=0)
 
 
 def test_msm_baseline_is_reproducible_and_replays_training_frames(tiny_trpcage):
-    task = get_task(TASK)
-    data = task.load_data(task.spec.config("tiny"))
-    a, b = _score(task, data, "msm", 3), _score(task, data, "msm", 3)
+    task, data = task_data(TASK)
+    a, b = score_entry(task, data, "msm", 3), score_entry(task, data, "msm", 3)
     assert {k: v.to_record() for k, v in a.items()} == {k: v.to_record() for k, v in b.items()}
     assert a["bond_w1"].value < 1e-3  # training frames: valid geometry
     assert a["novelty"].value == 0.0  # ... and nothing new: every frame is a training frame
 
 
 def test_engine_speed_is_measured(tiny_trpcage):
-    task = get_task(TASK)
-    assert task.engine_items_per_second(task.spec.config("tiny")) > 0
+    task, data = task_data(TASK)
+    assert task.engine_items_per_second(data) > 0

@@ -1,9 +1,14 @@
 """Leaderboards: one JSON file of entries per task, written only by `mdbench run`, rendered to Markdown.
 
-``leaderboards/<task with / replaced by __>.json`` holds ``{"task": ..., "entries": [...]}``; each
+``<directory>/<task with / replaced by __>.json`` holds ``{"task": ..., "entries": [...]}``; each
 entry has the model, its role (model or one of the references), metrics with standard errors, the
 dataset config and version, the seed, the date and the exact command that reproduces it.  An entry
 is keyed by (model, config, seed): re-running replaces it instead of piling up duplicates.
+
+Directories: the project's committed leaderboards (``leaderboards/`` of a checkout, or the copy a
+non-editable install carries) are what ``mdbench leaderboard`` shows and what ``mdbench run
+--record`` writes; a plain ``mdbench run`` writes ``runs/leaderboards/`` in the working directory.
+``$MDBENCH_LEADERBOARDS`` replaces both.
 """
 
 from __future__ import annotations
@@ -13,12 +18,12 @@ import math
 import os
 from pathlib import Path
 
-import jsonschema
-
-from mdbench.atomic import write_text_atomic
-from mdbench.errors import LeaderboardError
-from mdbench.metrics.base import decode_number
-from mdbench.tasks.base import ROLES, Task, all_tasks, get_task
+from mdbench import catalog
+from mdbench.core.atomic import write_text_atomic
+from mdbench.core.errors import LeaderboardError, MdbenchError, check_schema
+from mdbench.core.estimate import decode_number
+from mdbench.core.spec import project_file
+from mdbench.core.task import ROLES, Task
 
 _NUMBER = {"oneOf": [{"type": "number"}, {"enum": ["inf", "-inf", "nan"]}, {"type": "null"}]}
 ENTRY_SCHEMA = {
@@ -53,36 +58,49 @@ FILE_SCHEMA = {
 }
 
 
+def _override() -> Path | None:
+    return Path(os.environ["MDBENCH_LEADERBOARDS"]) if os.environ.get("MDBENCH_LEADERBOARDS") else None
+
+
 def default_dir() -> Path:
-    """``$MDBENCH_LEADERBOARDS``, else the repository's ``leaderboards/``, else ``./leaderboards``."""
-    if os.environ.get("MDBENCH_LEADERBOARDS"):
-        return Path(os.environ["MDBENCH_LEADERBOARDS"])
-    repo = Path(__file__).resolve().parents[2] / "leaderboards"
-    return repo if repo.is_dir() else Path.cwd() / "leaderboards"
+    """The leaderboards ``mdbench leaderboard`` shows: ``$MDBENCH_LEADERBOARDS`` or the committed ones."""
+    return _override() or project_file("leaderboards")
+
+
+def run_dir() -> Path:
+    """Where a plain ``mdbench run`` writes: ``$MDBENCH_LEADERBOARDS`` or ``./runs/leaderboards``."""
+    return _override() or Path.cwd() / "runs" / "leaderboards"
+
+
+def record_dir() -> Path:
+    """Where ``mdbench run --record`` writes: ``$MDBENCH_LEADERBOARDS`` or the checkout's ``leaderboards/``."""
+    if _override():
+        return _override()
+    directory = project_file("leaderboards")
+    if not directory.parent.joinpath("pyproject.toml").is_file():  # an installed copy, not a checkout
+        raise MdbenchError(f"--record writes the committed leaderboards of a source checkout, and {directory} is not "
+                           "one; run from a clone of the repository or set MDBENCH_LEADERBOARDS")
+    return directory
 
 
 def path_for(task: str, directory: Path | None = None) -> Path:
     return Path(directory or default_dir()) / f"{task.replace('/', '__')}.json"
 
 
-def read(task: str, directory: Path | None = None) -> list[dict]:
-    path = path_for(task, directory)
+def read(task: Task, directory: Path | None = None) -> list[dict]:
+    path = path_for(task.name, directory)
     if not path.exists():
         return []
     try:
         board = json.loads(path.read_text())
     except ValueError as exc:
         raise LeaderboardError(f"{path}: not valid JSON ({exc})") from None
-    _validate(board, get_task(task), path)
+    _validate(board, task, path)
     return board["entries"]
 
 
 def _validate(board: dict, task: Task, path: Path) -> None:
-    try:
-        jsonschema.validate(board, FILE_SCHEMA)
-    except jsonschema.ValidationError as err:
-        where = "/".join(map(str, err.absolute_path)) or "top level"
-        raise LeaderboardError(f"{path}: {where}: {err.message}") from None
+    check_schema(board, FILE_SCHEMA, LeaderboardError, str(path))
     if board["task"] != task.name:
         raise LeaderboardError(f"{path}: holds task {board['task']!r}, expected {task.name!r}")
     known = set(task.info_by_name())
@@ -98,16 +116,16 @@ def _validate(board: dict, task: Task, path: Path) -> None:
             raise LeaderboardError(f"{path}: entries/{i}: unknown config {entry['config']!r}")
 
 
-def upsert(task: str, entries: list[dict], directory: Path | None = None) -> Path:
+def upsert(task: Task, entries: list[dict], directory: Path | None = None) -> Path:
     """Add or replace entries (by model, config, seed) and re-render the Markdown table; atomic."""
-    path = path_for(task, directory)
+    path = path_for(task.name, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
-    board = {"task": task, "entries": read(task, directory)}
+    board = {"task": task.name, "entries": read(task, directory)}
     keys = {(e["model"], e["config"], e["seed"]) for e in entries}
     board["entries"] = [e for e in board["entries"] if (e["model"], e["config"], e["seed"]) not in keys]
     board["entries"] += entries
     board["entries"].sort(key=lambda e: (e["config"], e["model"], e["seed"]))
-    _validate(board, get_task(task), path)
+    _validate(board, task, path)
     write_text_atomic(path, json.dumps(board, indent=1, ensure_ascii=False) + "\n")
     write_text_atomic(path.with_suffix(".md"), render(task, directory=directory) + "\n")
     return path
@@ -134,10 +152,9 @@ def _sort_key(entry: dict, metric: str, higher_is_better: bool) -> float:
     return -value if higher_is_better else value
 
 
-def render(task_name: str, config: str | None = None, directory: Path | None = None) -> str:
+def render(task: Task, config: str | None = None, directory: Path | None = None) -> str:
     """Markdown table(s), one per config, sorted by the primary metric; references included."""
-    task = get_task(task_name)
-    entries = read(task_name, directory)
+    entries = read(task, directory)
     info = task.info_by_name()
     primary = info[task.primary_metric]
     configs = [config] if config else sorted({e["config"] for e in entries})
@@ -165,10 +182,10 @@ def render(task_name: str, config: str | None = None, directory: Path | None = N
 def check(directory: Path | None = None) -> list[str]:
     """Validate every leaderboard file; returns one summary line per file, raises on the first error."""
     directory = Path(directory or default_dir())
-    tasks = {path_for(name, directory).name: name for name in all_tasks()}
+    tasks = {path_for(name, directory).name: name for name in catalog.task_names()}
     report = []
     for path in sorted(directory.glob("*.json")):
         if path.name not in tasks:
             raise LeaderboardError(f"{path}: no task of that name (known files: {', '.join(sorted(tasks))})")
-        report.append(f"{path.name}: {len(read(tasks[path.name], directory))} entries ok")
+        report.append(f"{path.name}: {len(read(catalog.task(tasks[path.name]), directory))} entries ok")
     return report

@@ -1,23 +1,29 @@
 """`mdbench run`: train a model, write its predictions, score it and the task's references with the
-same code, write results + figures into a run directory and update the leaderboard."""
+same code, write results + figures into a run directory and update a leaderboard.
+
+The leaderboard a run writes is the local one (``runs/leaderboards/`` unless
+``$MDBENCH_LEADERBOARDS`` or ``leaderboard_dir`` say otherwise); recording into the project's
+committed ``leaderboards/`` is the explicit ``record=True`` (``mdbench run … --record``).
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 import mdbench
-from mdbench.atomic import write_text_atomic
+from mdbench import catalog
 from mdbench.benchmark import leaderboard
 from mdbench.benchmark.submission import write_submission
+from mdbench.core.atomic import write_text_atomic
+from mdbench.core.errors import DatasetMissingError
+from mdbench.core.params import DatasetConfig
+from mdbench.core.task import ModelEntry, Task, TaskData
 from mdbench.data import store
-from mdbench.errors import DatasetMissingError
-from mdbench.tasks.base import ModelEntry, get_model, get_task, references_for
 
 
 @dataclass
@@ -28,44 +34,53 @@ class RunResult:
     leaderboard: Path | None
 
 
-def _command(task: str, model: str, config: str, seed: int) -> str:
+def command(task: str, model: str, config: str, seed: int) -> str:
+    """The command that reproduces a leaderboard entry."""
     return f"mdbench run {task} --model {model} --config {config} --seed {seed}"
 
 
+def load_task_data(task: Task, config: DatasetConfig, *, generate_missing: bool = False,
+                   progress: bool = True) -> TaskData:
+    """Every split of the task's dataset config (hash-verified), generating it first if asked to."""
+    try:
+        store.read_manifest(task.spec, config.name)
+    except DatasetMissingError:
+        if not generate_missing:
+            raise
+        print(f"{task.dataset}/{config.name} is not in the cache; generating it first")
+        store.generate(task.spec, config.name, progress=progress)
+    splits, hashes = store.load_splits(task.spec, config.name)
+    return TaskData.from_splits(config, splits, hashes)
+
+
 def run(
-    task_name: str,
-    model_name: str,
+    task: Task,
+    entry: ModelEntry,
     *,
     config: str | None = None,
     seed: int = 0,
     outdir: Path | None = None,
     leaderboard_dir: Path | None = None,
     update_leaderboard: bool = True,
+    record: bool = False,
     generate_missing: bool = True,
     progress: bool = True,
 ) -> RunResult:
-    """Run ``model_name`` and the task's references on ``config``; see the module docstring."""
-    task = get_task(task_name)
-    entry = get_model(task.name, model_name)
+    """Run ``entry`` and the task's references on ``config``; see the module docstring."""
+    import torch
+
     cfg = task.spec.config(config)
     torch.manual_seed(seed)
-    try:
-        store.read_manifest(task.dataset, cfg.name)
-    except DatasetMissingError:
-        if not generate_missing:
-            raise
-        print(f"{task.dataset}/{cfg.name} is not in the cache; generating it first")
-        store.generate(task.dataset, cfg.name, progress=progress)
-    data = task.load_data(cfg)
+    data = load_task_data(task, cfg, generate_missing=generate_missing, progress=progress)
     stamp = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     outdir = Path(outdir or Path("runs") / f"{task.name.replace('/', '__')}__{entry.name}__{cfg.name}__seed{seed}")
     outdir.mkdir(parents=True, exist_ok=True)
 
-    engine_speed = task.engine_items_per_second(cfg)
-    runs = [entry] + [r for r in references_for(task.name) if r.name != entry.name]
+    engine_speed = task.engine_items_per_second(data)
+    runs = [entry] + [r for r in catalog.references(task.name) if r.name != entry.name]
     predictions, scored = {}, {}
     for item in runs:
-        predictions[item.name], scored[item.name] = _fit_predict_score(task, item, data, cfg, seed, engine_speed,
+        predictions[item.name], scored[item.name] = _fit_predict_score(task, item, data, seed, engine_speed,
                                                                        outdir, progress)
     results = {
         "task": task.name,
@@ -76,15 +91,17 @@ def run(
         "mdbench_version": mdbench.__version__,
         "date": stamp.isoformat(),
         "engine_items_per_second": engine_speed,
-        "targets": task.targets(cfg),
+        "targets": task.targets(data),
         "units": {m.name: m.units for m in task.metric_info()},
         "entries": scored,
     }
     write_text_atomic(outdir / "results.json", json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    figures = task.figures(predictions, results, cfg, outdir)
+    plot = catalog.figures(task.name)
+    figures = plot(task, data, predictions, results, outdir) if plot else []
     board = None
     if update_leaderboard:
-        board = leaderboard.upsert(task.name, [
+        directory = leaderboard.record_dir() if record else leaderboard_dir or leaderboard.run_dir()
+        board = leaderboard.upsert(task, [
             {
                 "model": name,
                 "role": res["role"],
@@ -93,13 +110,23 @@ def run(
                 "dataset_version": task.spec.version,
                 "mdbench_version": mdbench.__version__,
                 "date": stamp.isoformat(),
-                "command": _command(task.name, name, cfg.name, seed),
+                "command": res["command"],
                 "code": res["code"],
                 "metrics": res["metrics"],
             }
             for name, res in scored.items()
-        ], leaderboard_dir)
+        ], directory)
+        if record:
+            _record_figures(task, cfg.name, entry.name, figures, directory)
     return RunResult(outdir, results, figures, board)
+
+
+def _record_figures(task: Task, config: str, model: str, figures: list[Path], directory: Path) -> None:
+    """Copy a recorded run's figures beside the leaderboard: ``figures/<task>/<config>__<model>__<name>``."""
+    target = Path(directory) / "figures" / task.name.replace("/", "__")
+    target.mkdir(parents=True, exist_ok=True)
+    for fig in figures:
+        shutil.copyfile(fig, target / f"{config}__{model}__{Path(fig).name}")
 
 
 def _timed_predict(model, data, seed: int, repeats: int = 3, budget: float = 2.0):
@@ -119,7 +146,8 @@ def _timed_predict(model, data, seed: int, repeats: int = 3, budget: float = 2.0
     return pred, best
 
 
-def _fit_predict_score(task, item: ModelEntry, data, cfg, seed, engine_speed, outdir, progress):
+def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, engine_speed, outdir: Path,
+                       progress: bool):
     visible = task.data_for(data, item.role)
     start = time.perf_counter()
     model = item.factory().fit(visible, seed=seed, progress=progress)
@@ -130,9 +158,9 @@ def _fit_predict_score(task, item: ModelEntry, data, cfg, seed, engine_speed, ou
     replays = item.role == "data reference" or getattr(model, "replays_frames", False)
     speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and not replays else None
     path = write_submission(pred, outdir / "predictions" / f"{item.name}.nc", task=task.name, model=item.name,
-                            code=item.code, config=cfg.name, seed=seed, items_per_second=speed)
-    task.contract(cfg).validate(pred, str(path))
-    scores = task.score(pred, cfg, items_per_second=speed, engine_items_per_second=engine_speed)
+                            code=item.code, config=data.config.name, seed=seed, items_per_second=speed)
+    task.contract(data.config).validate(pred, str(path))
+    scores = task.score(pred, data, items_per_second=speed, engine_items_per_second=engine_speed)
     return pred, {
         "role": item.role,
         "code": item.code,
@@ -140,6 +168,6 @@ def _fit_predict_score(task, item: ModelEntry, data, cfg, seed, engine_speed, ou
         "predict_seconds": round(predict_seconds, 4),
         "items_per_second": speed,
         "metrics": {k: v.to_record() for k, v in scores.items()},
-        "details": task.details(pred, cfg),
-        "command": _command(task.name, item.name, cfg.name, seed),
+        "details": task.details(pred, data),
+        "command": command(task.name, item.name, data.config.name, seed),
     }

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jsonschema
 import numpy as np
 import xarray as xr
 
-from mdbench.atomic import atomic_output
-from mdbench.data.params import DatasetConfig
-from mdbench.errors import SubmissionError
-from mdbench.tasks.base import Task
+from mdbench.core.atomic import atomic_output
+from mdbench.core.errors import SubmissionError, check_schema
+from mdbench.core.params import DatasetConfig
+from mdbench.core.task import Task
 
 METADATA_SCHEMA = {
     "type": "object",
@@ -61,11 +60,7 @@ def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetCo
             f"{path}: not a readable netCDF4 file ({type(exc).__name__}); write it with xarray.Dataset.to_netcdf"
         ) from None
     meta = {k: _plain(v) for k, v in ds.attrs.items()}
-    try:
-        jsonschema.validate(meta, METADATA_SCHEMA)
-    except jsonschema.ValidationError as err:
-        field = ".".join(map(str, err.absolute_path)) or "metadata"
-        raise SubmissionError(f"{path}: global attribute {field}: {err.message}") from None
+    check_schema(meta, METADATA_SCHEMA, SubmissionError, str(path), field="global attribute ", top="metadata")
     if meta["task"] != task.name:
         raise SubmissionError(f"{path}: submission is for task {meta['task']!r}, not {task.name!r}")
     if meta["config"] not in task.spec.configs:

@@ -32,10 +32,10 @@ import numpy as np
 import platformdirs
 import xarray as xr
 
-from mdbench.atomic import write_text_atomic
-from mdbench.data.registry import DatasetSpec, get_dataset
+from mdbench.core.atomic import write_text_atomic
+from mdbench.core.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError
+from mdbench.core.spec import DatasetSpec
 from mdbench.data.sharding import run_shards
-from mdbench.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError
 
 MANIFEST = "manifest.json"
 _TMP_PREFIX = ".tmp-"
@@ -84,7 +84,7 @@ def _versions(spec: DatasetSpec) -> dict[str, str]:
 
 
 def generate(
-    name: str,
+    spec: DatasetSpec,
     config: str | None = None,
     *,
     force: bool = False,
@@ -93,7 +93,7 @@ def generate(
     progress: bool = True,
     lock_timeout: float = -1,
 ) -> Path:
-    """Generate ``name``/``config`` into the store and return its directory.
+    """Generate ``spec``/``config`` into the store and return its directory.
 
     Parameters
     ----------
@@ -107,7 +107,6 @@ def generate(
     lock_timeout
         Seconds to wait for a concurrent generation of the same config (``-1``: wait forever).
     """
-    spec = get_dataset(name)
     cfg = spec.config(config)
     target = dataset_dir(spec, cfg.name)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +123,7 @@ def generate(
             shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted generation
         if not force:
             try:
-                verify(spec.name, cfg.name)
+                verify(spec, cfg.name)
                 return target
             except (DatasetMissingError, DatasetCorruptError):
                 pass
@@ -175,8 +174,7 @@ def _replace_dir(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def read_manifest(name: str, config: str | None = None) -> dict:
-    spec = get_dataset(name)
+def read_manifest(spec: DatasetSpec, config: str | None = None) -> dict:
     cfg = spec.config(config)
     path = dataset_dir(spec, cfg.name) / MANIFEST
     fix = f"run `mdbench data generate {spec.name} --config {cfg.name}`"
@@ -191,14 +189,14 @@ def read_manifest(name: str, config: str | None = None) -> dict:
 
 
 def load(
-    name: str, config: str | None = None, split: str = "train", *, verify: bool = True
+    spec: DatasetSpec, config: str | None = None, split: str = "train", *, verify: bool = True
 ) -> xr.Dataset:
     """Load one split of a generated dataset as an in-memory :class:`xarray.Dataset`.
 
     Parameters
     ----------
-    name, config, split
-        Dataset name, config (default: the dataset's default config) and split.
+    spec, config, split
+        Dataset spec, config (default: the dataset's default config) and split.
     verify
         Re-compute the content hash and compare it with the manifest (skip for speed).
 
@@ -209,10 +207,9 @@ def load(
     DatasetCorruptError
         A file cannot be read or its content hash differs from the manifest.
     """
-    spec = get_dataset(name)
     cfg = spec.config(config)
     spec.check_split(split)
-    manifest = read_manifest(spec.name, cfg.name)
+    manifest = read_manifest(spec, cfg.name)
     entry = manifest["splits"].get(split)
     fix = f"run `mdbench data generate {spec.name} --config {cfg.name} --force`"
     path = dataset_dir(spec, cfg.name) / (entry["file"] if entry else f"{split}.nc")
@@ -228,11 +225,15 @@ def load(
     return ds
 
 
-def verify(name: str, config: str | None = None) -> dict[str, str]:
+def verify(spec: DatasetSpec, config: str | None = None) -> dict[str, str]:
     """Check every split of a config against its manifest; returns ``{split: sha256}``."""
-    spec = get_dataset(name)
+    return load_splits(spec, config, verify=True)[1]
+
+
+def load_splits(spec: DatasetSpec, config: str | None = None, *,
+                verify: bool = True) -> tuple[dict[str, xr.Dataset], dict[str, str]]:
+    """Every split of a config, and the content hash of each from the manifest."""
     cfg = spec.config(config)
-    manifest = read_manifest(spec.name, cfg.name)
-    for split in spec.splits:
-        load(spec.name, cfg.name, split, verify=True)
-    return {split: manifest["splits"][split]["sha256"] for split in spec.splits}
+    manifest = read_manifest(spec, cfg.name)
+    splits = {split: load(spec, cfg.name, split, verify=verify) for split in spec.splits}
+    return splits, {split: manifest["splits"][split]["sha256"] for split in spec.splits}

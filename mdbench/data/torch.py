@@ -1,6 +1,7 @@
 """PyTorch adapters: time-lagged pairs and history/lead windows over stored trajectories.
 
-Windows never cross the boundary between two replicas (independent trajectories).
+Windows never cross the boundary between two replicas (independent trajectories); which frames
+form a window is decided by :func:`mdbench.data.windows.window_origins`.
 """
 
 from __future__ import annotations
@@ -9,33 +10,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-
-def _trajectories(ds: xr.Dataset, variable: str, time_dim: str, replica_dim: str) -> list[np.ndarray]:
-    da = ds[variable]
-    if replica_dim in da.dims:
-        da = da.transpose(replica_dim, time_dim, ...)
-        return [np.asarray(da.values[r], dtype=np.float32) for r in range(da.sizes[replica_dim])]
-    return [np.asarray(da.transpose(time_dim, ...).values, dtype=np.float32)]
-
-
-class TimeLaggedPairs(torch.utils.data.Dataset):
-    """``(x_t, x_{t+lag})`` for every t of every replica; ``lag`` in stored frames."""
-
-    def __init__(self, ds: xr.Dataset, variable: str, lag: int, *, time_dim: str = "time",
-                 replica_dim: str = "replica"):
-        if lag < 1:
-            raise ValueError("lag must be at least one frame")
-        self.trajs = _trajectories(ds, variable, time_dim, replica_dim)
-        self.index = [(r, t) for r, tr in enumerate(self.trajs) for t in range(len(tr) - lag)]
-        self.lag = lag
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        r, t = self.index[i]
-        tr = self.trajs[r]
-        return torch.from_numpy(np.asarray(tr[t])), torch.from_numpy(np.asarray(tr[t + self.lag]))
+from mdbench.data.windows import trajectories, window_origins
 
 
 class HistoryLeadWindows(torch.utils.data.Dataset):
@@ -43,11 +18,9 @@ class HistoryLeadWindows(torch.utils.data.Dataset):
 
     def __init__(self, ds: xr.Dataset, variable: str, history: int, lead: int, *, time_dim: str = "time",
                  replica_dim: str = "replica"):
-        if history < 1 or lead < 1:
-            raise ValueError("history and lead must be at least one frame")
-        self.trajs = _trajectories(ds, variable, time_dim, replica_dim)
+        self.trajs = trajectories(ds, variable, time_dim=time_dim, replica_dim=replica_dim, dtype=np.float32)
         self.history, self.lead = history, lead
-        self.index = [(r, t) for r, tr in enumerate(self.trajs) for t in range(history - 1, len(tr) - lead)]
+        self.index = window_origins([len(t) for t in self.trajs], history, lead)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -56,3 +29,18 @@ class HistoryLeadWindows(torch.utils.data.Dataset):
         r, t = self.index[i]
         tr = self.trajs[r]
         return torch.from_numpy(tr[t - self.history + 1 : t + 1]), torch.from_numpy(np.asarray(tr[t + self.lead]))
+
+
+class TimeLaggedPairs(HistoryLeadWindows):
+    """``(x_t, x_{t+lag})`` for every t of every replica; ``lag`` in stored frames."""
+
+    def __init__(self, ds: xr.Dataset, variable: str, lag: int, *, time_dim: str = "time",
+                 replica_dim: str = "replica"):
+        if lag < 1:
+            raise ValueError("lag must be at least one frame")
+        super().__init__(ds, variable, 1, lag, time_dim=time_dim, replica_dim=replica_dim)
+        self.lag = lag
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = super().__getitem__(i)
+        return x[0], y

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mdbench.metrics.base import Estimate, MetricInfo
+from mdbench.core.estimate import Estimate, MetricInfo
 
 
 def speedup_info(engine: str) -> MetricInfo:

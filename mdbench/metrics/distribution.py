@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.distance import jensenshannon
 
-from mdbench.metrics.base import MetricInfo, TrajectoryMetric
+from mdbench.core.estimate import MetricInfo
+from mdbench.metrics.base import TrajectoryMetric
 
 
 def histogram(x: np.ndarray, edges: np.ndarray) -> np.ndarray:

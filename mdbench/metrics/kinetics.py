@@ -10,7 +10,8 @@ import numpy as np
 from deeptime.markov import TransitionCountEstimator
 from deeptime.markov.msm import MaximumLikelihoodMSM
 
-from mdbench.metrics.base import MetricInfo, TrajectoryMetric
+from mdbench.core.estimate import MetricInfo
+from mdbench.metrics.base import TrajectoryMetric
 
 
 def discretise(x: np.ndarray, edges: np.ndarray) -> np.ndarray:

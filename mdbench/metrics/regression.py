@@ -12,19 +12,35 @@ import math
 
 import numpy as np
 
-from mdbench.metrics.base import N_BLOCKS, Estimate, MetricInfo, block_estimate
+from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.metrics.base import N_BLOCKS, block_estimate
 
 #: fewest items per block for a block standard error; smaller sets are reported without one
 MIN_PER_BLOCK = 4
 
 
-def regression_info(suffix: str, what: str) -> list[MetricInfo]:
-    """The four numbers :func:`extensive_errors` reports, named ``<metric>_<suffix>``."""
+def regression_info(suffix: str, what: str, *, total_units: str, per: str, per_units: str | None = None,
+                    quantity: str = "E") -> list[MetricInfo]:
+    """The four numbers :func:`extensive_errors` reports, named ``<metric>_<suffix>``.
+
+    Parameters
+    ----------
+    suffix
+        Distinguishes sets (e.g. the lattice size ``"8"`` or a split name).
+    what
+        Says which set, for the descriptions.
+    total_units
+        Units of the predicted totals (e.g. ``"J"``, ``"eV"``).
+    per, per_units
+        The size unit of the per-unit errors (``"spin"``, ``"atom"``) and their units
+        (default ``"<total_units>/<per>"``).
+    """
+    per_units = per_units or f"{total_units}/{per}"
     return [
-        MetricInfo(f"mae_per_spin_{suffix}", "J", f"mean |ΔE|/N, {what}"),
-        MetricInfo(f"median_ae_per_spin_{suffix}", "J", f"median |ΔE|/N, {what}"),
-        MetricInfo(f"mae_total_{suffix}", "J", f"mean |ΔE| of the total energy, {what}"),
-        MetricInfo(f"rel_error_total_{suffix}", "1", f"mean |ΔE| / mean |E| of the total energy, {what}"),
+        MetricInfo(f"mae_per_{per}_{suffix}", per_units, f"mean |Δ{quantity}| per {per}, {what}"),
+        MetricInfo(f"median_ae_per_{per}_{suffix}", per_units, f"median |Δ{quantity}| per {per}, {what}"),
+        MetricInfo(f"mae_total_{suffix}", total_units, f"mean |Δ{quantity}| of the total, {what}"),
+        MetricInfo(f"rel_error_total_{suffix}", "1", f"mean |Δ{quantity}| / mean |{quantity}| of the total, {what}"),
     ]
 
 
@@ -56,7 +72,8 @@ def extensive_errors(predicted: np.ndarray, true: np.ndarray, n_per_item: int,
     predicted, true
         Per-item totals (same units, e.g. J).
     n_per_item
-        Size of every item (e.g. number of spins N = L²): per-unit errors are |ΔE|/N.
+        Size of every item (e.g. number of spins N = L², or one count per item): per-unit errors
+        are |ΔE|/N.
     info
         Names for the four numbers, in the order of :func:`regression_info`.
     """

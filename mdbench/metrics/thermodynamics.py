@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy.special import logsumexp
 
-from mdbench.metrics.base import Estimate, MetricInfo
+from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.metrics.regression import estimates, shuffled
 
 THERMO_INFO = [

@@ -1,0 +1,206 @@
+"""What a task is: a dataset + a prediction contract + metrics + the references every leaderboard shows.
+
+A task never scores anything differently for a reference than for a model: references are
+ordinary :class:`SurrogateModel` implementations with a reference role, and their predictions go
+through the same :meth:`Task.score`.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import functools
+import inspect
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Protocol
+
+import numpy as np
+import xarray as xr
+
+from mdbench.core.errors import SubmissionError
+from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.params import DatasetConfig
+from mdbench.core.spec import DatasetSpec
+
+ROLES = ("model", "static reference", "physics reference", "data reference")
+
+
+@dataclass(frozen=True)
+class VariableContract:
+    """One variable a submission must contain."""
+
+    name: str
+    dims: tuple[str, ...]
+    units: str
+    sizes: dict[str, int] = field(default_factory=dict)
+    long_name: str = ""
+    #: a submission may leave it out (e.g. predictions a non-extensive model cannot make); its
+    #: metrics are then reported as n/a
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class PredictionContract:
+    """What a submission for one task and config must contain."""
+
+    variables: tuple[VariableContract, ...]
+
+    def validate(self, ds: xr.Dataset, where: str) -> None:
+        """Raise :class:`SubmissionError` (one line, naming ``where``) on the first violation."""
+        for var in self.variables:
+            if var.name not in ds.data_vars:
+                if var.optional:
+                    continue
+                raise SubmissionError(f"{where}: missing variable {var.name!r} with dims {var.dims}")
+            da = ds[var.name]
+            if tuple(da.dims) != var.dims:
+                raise SubmissionError(f"{where}: variable {var.name!r} has dims {tuple(da.dims)}, expected {var.dims}")
+            if da.dtype.kind != "f":
+                raise SubmissionError(f"{where}: variable {var.name!r} has dtype {da.dtype}, expected a float type")
+            for dim, size in var.sizes.items():
+                if da.sizes[dim] != size:
+                    raise SubmissionError(
+                        f"{where}: variable {var.name!r} has {da.sizes[dim]} entries along {dim!r}, expected {size}"
+                    )
+            units = da.attrs.get("units")
+            if units != var.units:
+                raise SubmissionError(f"{where}: variable {var.name!r} has units {units!r}, expected {var.units!r}")
+            bad = int(np.size(da.values) - np.count_nonzero(np.isfinite(da.values)))
+            if bad:
+                raise SubmissionError(f"{where}: variable {var.name!r} has {bad} non-finite values")
+
+
+@dataclass
+class TaskData:
+    """The loaded splits of one dataset config, and what a model may see of them.
+
+    ``train`` and ``val`` whole; ``inputs`` holds the inputs a prediction needs from held-out data
+    with the targets removed (e.g. test configurations without their energies, see
+    :meth:`Task.prediction_inputs`).  ``test`` (targets included) and any further splits in
+    ``extra`` are only handed to references (trusted code) and to :meth:`Task.score`, never to
+    models.  ``hashes`` are the content hashes of the splits (from the manifest).
+    """
+
+    config: DatasetConfig
+    train: xr.Dataset
+    val: xr.Dataset
+    test: xr.Dataset | None = None
+    inputs: dict[str, xr.Dataset] = field(default_factory=dict)
+    extra: dict[str, xr.Dataset] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_splits(cls, config: DatasetConfig, splits: dict[str, xr.Dataset],
+                    hashes: dict[str, str] | None = None) -> "TaskData":
+        splits = dict(splits)
+        train, val, test = (splits.pop(s) for s in ("train", "val", "test"))
+        return cls(config, train, val, test, extra=splits, hashes=dict(hashes or {}))
+
+    def split(self, name: str) -> xr.Dataset:
+        """Any loaded split by name (``train``, ``val``, ``test`` or an extra one)."""
+        found = {"train": self.train, "val": self.val, "test": self.test, **self.extra}.get(name)
+        if found is None:
+            raise KeyError(f"split {name!r} is not part of this task data")
+        return found
+
+    def for_models(self, inputs: dict[str, xr.Dataset]) -> "TaskData":
+        return TaskData(self.config, self.train, self.val, inputs=inputs, hashes=self.hashes)
+
+
+class SurrogateModel(Protocol):
+    """What `mdbench run` drives: deeptime-style fit, then predict a submission's variables."""
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "SurrogateModel": ...
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset: ...
+
+
+def source_path(obj: Any) -> str:
+    """Where ``obj`` (a class, function or ``functools.partial``) is defined, relative to the
+    folder holding its top-level package, e.g. ``baselines/four_well.py``."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    path = Path(inspect.getsourcefile(obj)).resolve()
+    top = sys.modules[obj.__module__.split(".")[0]]
+    root = Path(top.__file__).resolve().parent.parent
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A runnable model or reference for a task (``task`` may be a pattern such as ``"*/forecast"``)."""
+
+    name: str
+    task: str
+    role: str
+    summary: str
+    factory: Callable[[], SurrogateModel]
+    citation: str = ""
+
+    def __post_init__(self):
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, not {self.role!r}")
+
+    @property
+    def code(self) -> str:
+        """The source file of the model, recorded with every prediction and leaderboard entry."""
+        return source_path(self.factory)
+
+
+class Task(abc.ABC):
+    """A benchmark task on one dataset (:attr:`spec`)."""
+
+    name: ClassVar[str]
+    spec: ClassVar[DatasetSpec]
+    summary: ClassVar[str]
+    primary_metric: ClassVar[str]
+    #: columns shown by `mdbench leaderboard` (every metric is in the JSON)
+    leaderboard_columns: ClassVar[tuple[str, ...]]
+    #: how the ± of this task's metrics is estimated, for the leaderboard header
+    error_note: ClassVar[str] = "standard error"
+
+    @property
+    def dataset(self) -> str:
+        return self.spec.name
+
+    @abc.abstractmethod
+    def contract(self, config: DatasetConfig) -> PredictionContract: ...
+
+    @abc.abstractmethod
+    def metric_info(self) -> list[MetricInfo]:
+        """Every number :meth:`score` reports, with units and direction."""
+
+    @abc.abstractmethod
+    def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,
+              engine_items_per_second: float | None) -> dict[str, Estimate]:
+        """Score a validated submission against the loaded ``data``; identical for models and references."""
+
+    def details(self, predictions: xr.Dataset, data: TaskData) -> dict[str, Any]:
+        """Diagnostics that are not metrics (e.g. count matrices), stored in the results file."""
+        return {}
+
+    def count_items(self, predictions: xr.Dataset) -> int:
+        """Generated items (frames, configurations, …) in a prediction, for throughput metrics."""
+        return max(predictions.sizes.values()) if predictions.sizes else 0
+
+    def engine_items_per_second(self, data: TaskData) -> float | None:
+        """Speed of the physics engine (items per second), measured in this process for cost metrics."""
+        return None
+
+    def targets(self, data: TaskData) -> dict[str, Any]:
+        """Exact values the metrics compare against, for the results file."""
+        return {}
+
+    def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
+        """Held-out inputs a model needs to predict, with every target variable removed."""
+        return {}
+
+    def data_for(self, data: TaskData, role: str) -> TaskData:
+        """What an entry sees: models get train, val and the inputs; references (trusted code) everything."""
+        inputs = self.prediction_inputs(data)
+        return dataclasses.replace(data, inputs=inputs) if role != "model" else data.for_models(inputs)
+
+    def info_by_name(self) -> dict[str, MetricInfo]:
+        return {m.name: m for m in self.metric_info()}

@@ -1,1 +1,0 @@
-"""Physics engines and exact references, one module per system."""

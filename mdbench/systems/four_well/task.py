@@ -1,0 +1,141 @@
+"""Task ``four-well/propagator``: generate a synthetic trajectory at lag τ; score its thermodynamics,
+kinetics and cost against the exact transfer operator.  The references are in
+:mod:`mdbench.systems.four_well.references`.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+import xarray as xr
+
+from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.params import DatasetConfig
+from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.data.windows import frames_at_lag
+from mdbench.metrics.base import TrajectoryMetric
+from mdbench.metrics.cost import generation_speedup, speedup_info
+from mdbench.metrics.distribution import FreeEnergyRMSE, StationaryJSD
+from mdbench.metrics.kinetics import ImpliedTimescales, TransitionDensityError, TransitionRate
+from mdbench.systems.four_well import physics
+from mdbench.systems.four_well.dataset import FOUR_WELL
+
+FREE_ENERGY_EDGES = np.linspace(*physics.DOMAIN, 101)  # 100 bins, as in the paper's figures
+KINETIC_EDGES = np.linspace(*physics.DOMAIN, 51)  # fixed MSM discretisation for all submissions
+# p_τ(y|x) is compared on coarser bins: 25² cells keep the estimate's own noise small at 10⁴ frames
+TRANSITION_EDGES = np.linspace(*physics.DOMAIN, 26)
+N_TIMESCALES = 3
+SPEEDUP = speedup_info("Brownian-dynamics")
+
+
+def lag_time(config: DatasetConfig) -> float:
+    """τ in time units."""
+    return config["lag"] * config["dt"]
+
+
+def coarse_timescales(transfer: np.ndarray, probability: np.ndarray, lag: float, k: int) -> np.ndarray:
+    """Implied timescales of a reversible transfer matrix (time units)."""
+    sq = np.sqrt(probability)
+    sym = sq[:, None] * transfer / sq[None, :]
+    ev = np.sort(np.linalg.eigvalsh(0.5 * (sym + sym.T)))[::-1]
+    return -lag / np.log(ev[1 : k + 1])
+
+
+class FourWellPropagator(Task):
+    name = "four-well/propagator"
+    spec = FOUR_WELL
+    summary = "synthetic trajectory at lag τ vs the exact transfer operator"
+    primary_metric = "free_energy_rmse"
+    error_note = "standard error from 5 blocks of the trajectory"
+    leaderboard_columns = (
+        "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error", "transition_density_error",
+        "well_transition_rate_rel_error", "generation_speedup",
+    )
+
+    def contract(self, config: DatasetConfig) -> PredictionContract:
+        return PredictionContract((
+            VariableContract("x", ("time",), "1", {"time": frames_at_lag(config)},
+                             "position, one frame every τ"),
+        ))
+
+    @functools.lru_cache(maxsize=8)
+    def _exact(self, a: float, lag: float) -> dict:
+        exact = physics.exact_propagator(a)
+        basin_edges = np.array([physics.DOMAIN[0], *exact.barriers(), physics.DOMAIN[1]])
+        kin_p = exact.coarse_stationary(KINETIC_EDGES)
+        kin_t = exact.coarse_transfer(KINETIC_EDGES, lag)
+        basin_p = exact.coarse_stationary(basin_edges)
+        basin_t = exact.coarse_transfer(basin_edges, lag)
+        return {
+            "exact": exact,
+            "basin_edges": basin_edges,
+            "fe_probability": exact.coarse_stationary(FREE_ENERGY_EDGES),
+            "kin_probability": kin_p,
+            "kin_transfer": kin_t,
+            "tr_probability": exact.coarse_stationary(TRANSITION_EDGES),
+            "tr_transfer": exact.coarse_transfer(TRANSITION_EDGES, lag),
+            "timescales_binned": coarse_timescales(kin_t, kin_p, lag, N_TIMESCALES),
+            "timescales_continuum": exact.timescales(N_TIMESCALES),
+            "transition_rate": float(np.sum(basin_p * (1 - np.diag(basin_t))) / lag),
+        }
+
+    def exact(self, config: DatasetConfig) -> dict:
+        return self._exact(float(config["potential_prefactor"]), lag_time(config))
+
+    def metrics(self, config: DatasetConfig) -> list[TrajectoryMetric]:
+        ex, tau = self.exact(config), lag_time(config)
+        return [
+            FreeEnergyRMSE(FREE_ENERGY_EDGES, ex["fe_probability"]),
+            StationaryJSD(FREE_ENERGY_EDGES, ex["fe_probability"]),
+            ImpliedTimescales(KINETIC_EDGES, tau, ex["timescales_binned"]),
+            TransitionDensityError(TRANSITION_EDGES, ex["tr_transfer"], ex["tr_probability"]),
+            TransitionRate(ex["basin_edges"], tau, ex["transition_rate"]),
+        ]
+
+    def metric_info(self) -> list[MetricInfo]:
+        config = self.spec.config("tiny")  # metric names do not depend on the config
+        return [i for m in self.metrics(config) for i in m.info] + [SPEEDUP]
+
+    def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,
+              engine_items_per_second: float | None) -> dict[str, Estimate]:
+        x = np.asarray(predictions["x"].values, dtype=float)
+        scores: dict[str, Estimate] = {}
+        for metric in self.metrics(data.config):
+            scores.update(metric(x))
+        scores[SPEEDUP.name] = generation_speedup(items_per_second, engine_items_per_second)
+        return scores
+
+    def details(self, predictions: xr.Dataset, data: TaskData) -> dict:
+        rate = self.metrics(data.config)[-1]
+        return {"well_transition_counts": rate.transition_counts(predictions["x"].values).tolist(),
+                "well_transition_counts_note": "counts[i][j]: frames in well i followed by a frame in well j "
+                                               "(wells ordered left to right, one frame every τ)"}
+
+    def engine_items_per_second(self, data: TaskData) -> float:
+        """Brownian-dynamics frames (one per τ) per second, on this machine, now."""
+        config = data.config
+        n = min(frames_at_lag(config), 20_000)
+        kwargs = dict(a=config["potential_prefactor"], dt=config["dt"], save_every=config["lag"],
+                      diffusion=config["diffusion"], kt=config["kT"])
+        physics.simulate(10, rng=np.random.default_rng(0), **kwargs)  # compile / warm up
+        start = time.perf_counter()
+        physics.simulate(n, rng=np.random.default_rng(1), **kwargs)
+        return n / (time.perf_counter() - start)
+
+    def targets(self, data: TaskData) -> dict:
+        config = data.config
+        ex = self.exact(config)
+        return {
+            "timescales_binned": ex["timescales_binned"].tolist(),
+            "timescales_continuum": ex["timescales_continuum"].tolist(),
+            "well_transition_rate": ex["transition_rate"],
+            "barriers": ex["exact"].barriers().tolist(),
+            "lag_time": lag_time(config),
+            "units": {"timescales": "time (D = 1)", "well_transition_rate": "1/time"},
+            "note": "timescales_binned (exact operator on the metric's 50 bins) is what t_i are compared with",
+        }
+
+
+TASK = FourWellPropagator()

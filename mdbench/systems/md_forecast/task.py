@@ -1,0 +1,143 @@
+"""Tasks ``adk/forecast`` and ``ala100-smd/forecast``: forecast Cα coordinates L frames ahead from a
+history of h frames (Gupta et al., "Mind reading of the proteins", bioRxiv 2020.07.28.225490).
+
+Forecast origins are the restart frames of the test replicas (never seen in training): for each
+origin t, history h and lead L a submission gives X(t+L).  Every (h, L) of the grid below is a
+metric; combinations a config does not have are reported as n/a.
+
+One :class:`ForecastTask` per dataset: the simulated ones (``adk``, ``ala100-smd``) and every
+trajectory a user imports (:mod:`~mdbench.systems.md_forecast.imported`).  The references (static,
+Langevin mean) are in :mod:`mdbench.systems.md_forecast.references`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import xarray as xr
+
+from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.params import DatasetConfig
+from mdbench.core.spec import DatasetSpec
+from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.data import store
+
+HISTORIES = (1, 5, 10)
+LEADS = (1, 5, 15, 60, 120)
+
+
+def _name(kind: str, h: int, lead: int) -> str:
+    return f"{kind}_h{h}_L{lead}"
+
+
+def grid(config: DatasetConfig) -> list[tuple[int, int]]:
+    """The (h, L) pairs of a config, histories outer."""
+    return [(h, lead) for h in config["histories"] for lead in config["leads"]]
+
+
+def windows(data_test: xr.Dataset) -> list[tuple[int, int]]:
+    """(test replica, origin frame) of every forecast window."""
+    frames = data_test["restart_frame"].values
+    return [(r, int(t)) for r in range(data_test.sizes["replica"]) for t in np.atleast_1d(frames[r])]
+
+
+def rmsd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per-window RMSD (Å) without superposition; a, b: (..., atom, 3)."""
+    return np.sqrt(np.mean(np.sum((a - b) ** 2, axis=-1), axis=-1))
+
+
+def ratio_estimate(model: np.ndarray, static: np.ndarray) -> Estimate:
+    """mean(model)/mean(static) over paired windows, with its delta-method standard error."""
+    m, s = model.mean(), static.mean()
+    if s == 0:
+        return Estimate(math.nan)
+    r = m / s
+    if len(model) < 2:
+        return Estimate(r)
+    resid = (model - r * static) / s
+    return Estimate(r, float(resid.std(ddof=1) / math.sqrt(len(model))))
+
+
+def mean_estimate(x: np.ndarray) -> Estimate:
+    return Estimate(float(x.mean()), float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else None)
+
+
+class ForecastTask(Task):
+    primary_metric = "rmsd_ratio_mean"
+    error_note = "standard error over the test windows (forecast origins)"
+    leaderboard_columns = ("rmsd_ratio_mean", "rmsd_h10_L1", "rmsd_h10_L15", "rmsd_h10_L60", "rmsd_ratio_h10_L15",
+                           "rmsd_ratio_h10_L60")
+
+    summary = "forecast Cα coordinates L frames ahead from h frames of history"
+
+    def __init__(self, spec: DatasetSpec):
+        self.spec = spec
+        self.name = f"{spec.name}/forecast"
+
+    def contract(self, config: DatasetConfig) -> PredictionContract:
+        # window and atom counts come from the generated test split (imports choose them at generation)
+        test = store.read_manifest(self.spec, config.name)["splits"]["test"]["sizes"]
+        n_windows = test["replica"] * test["restart"]
+        sizes = {"history": len(config["histories"]), "lead": len(config["leads"]), "window": n_windows,
+                 "atom": test["atom"], "xyz": 3}
+        return PredictionContract((VariableContract(
+            "ca_forecast", ("history", "lead", "window", "atom", "xyz"), "angstrom", sizes,
+            "forecast Cα coordinates X(t+L) for each history h, lead L and test window"),))
+
+    def metric_info(self) -> list[MetricInfo]:
+        out = [MetricInfo("rmsd_ratio_mean", "1", "RMSD ÷ static RMSD, averaged over the (h, L) grid")]
+        for h in HISTORIES:
+            for lead in LEADS:
+                out += [MetricInfo(_name("rmsd", h, lead), "angstrom", f"Cα RMSD at lead {lead}, history {h}"),
+                        MetricInfo(_name("rmsd_ratio", h, lead), "1", f"RMSD ÷ static RMSD (h={h}, L={lead})"),
+                        MetricInfo(_name("rmsd_aligned", h, lead), "angstrom", f"Kabsch-aligned RMSD (h={h}, L={lead})")]
+        return out
+
+    def truth(self, test: xr.Dataset, config: DatasetConfig) -> tuple[np.ndarray, np.ndarray]:
+        """True X(t+L) (lead, window, atom, 3) and X(t) (window, atom, 3) of every window."""
+        ca = test["ca"].values
+        wins = windows(test)
+        future = np.stack([[ca[r, t + lead] for r, t in wins] for lead in config["leads"]])
+        now = np.stack([ca[r, t] for r, t in wins])
+        return future, now
+
+    def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second=None,
+              engine_items_per_second=None) -> dict[str, Estimate]:
+        from MDAnalysis.analysis.rms import rmsd as kabsch_rmsd
+
+        config = data.config
+        future, now = self.truth(data.test, config)
+        pred = predictions["ca_forecast"].values
+        scores = {m.name: Estimate(math.nan) for m in self.metric_info()}
+        ratios = []
+        for i, h in enumerate(config["histories"]):
+            for j, lead in enumerate(config["leads"]):
+                d_model = rmsd(pred[i, j], future[j])
+                d_static = rmsd(now, future[j])
+                scores[_name("rmsd", h, lead)] = mean_estimate(d_model)
+                scores[_name("rmsd_ratio", h, lead)] = ratio_estimate(d_model, d_static)
+                aligned = np.array([kabsch_rmsd(p, f, center=True, superposition=True)
+                                    for p, f in zip(pred[i, j], future[j])])
+                scores[_name("rmsd_aligned", h, lead)] = mean_estimate(aligned)
+                ratios.append(scores[_name("rmsd_ratio", h, lead)].value)
+        scores["rmsd_ratio_mean"] = Estimate(float(np.mean(ratios)))
+        return scores
+
+    def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
+        """The last max(h) frames before and including each origin, for every test window."""
+        h_max = max(data.config["histories"])
+        ca = data.test["ca"]
+        hist = np.stack([ca.values[r, t - h_max + 1 : t + 1] for r, t in windows(data.test)])
+        return {"history": xr.Dataset({"history_ca": (("window", "step", "atom", "xyz"), hist,
+                                                      {"units": "angstrom", "long_name": "Cα history, last step = origin t"})})}
+
+    def count_items(self, predictions: xr.Dataset) -> int:
+        return int(np.prod([predictions.sizes[d] for d in ("history", "lead", "window")]))
+
+
+def forecast_dataset(values: np.ndarray, config: DatasetConfig) -> xr.Dataset:
+    """Wrap (history, lead, window, atom, 3) forecasts as a submission dataset."""
+    return xr.Dataset({"ca_forecast": (("history", "lead", "window", "atom", "xyz"), values.astype(np.float32),
+                                       {"units": "angstrom"})},
+                      coords={"history": list(config["histories"]), "lead": list(config["leads"])})

@@ -1,0 +1,99 @@
+"""Figures of the Trp-cage-like task: free-energy profiles (1D with error bands, 2D TICA maps, as in
+Sidky et al. 2020 Figs 3–4), relaxation times with error bars, and sample structures."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from mdbench.core.estimate import decode_number
+from mdbench.metrics.distribution import histogram
+from mdbench.metrics.structure import align_to
+from mdbench.plotting import entry_style, save_figure, timescale_axes
+from mdbench.systems.trpcage_like.metrics import N_TIMESCALES, as_blocks
+from mdbench.systems.trpcage_like.physics import native_structure
+
+
+def plot_all(task, data, predictions, results, outdir: Path) -> list[Path]:
+    outdir = Path(outdir)
+    ref = task.reference(data)
+    tables = {name: task.table(ds, data) for name, ds in predictions.items()}
+    return [
+        _profiles(tables, results, ref, outdir / "free_energy_1d.png"),
+        _maps(tables, results, ref, outdir / "free_energy_2d.png"),
+        _timescales(results, outdir / "timescales.png"),
+        _structures(predictions, outdir / "sample_structures.png"),
+    ]
+
+
+def _free_energy(p: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        f = -np.log(p)
+    return f - np.min(f[np.isfinite(f)]) if np.isfinite(f).any() else f
+
+
+def _profiles(tables, results, ref, path: Path) -> Path:
+    edges = ref["edges_1d"]
+    centers = 0.5 * (edges[1:] + edges[:-1])
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for name, table in tables.items():
+        tic = as_blocks(table)[..., 0]
+        f = _free_energy(histogram(tic, edges))
+        blocks = np.array([_free_energy(histogram(b, edges)) for b in np.array_split(tic, 5)])
+        blocks[~np.isfinite(blocks)] = np.nan
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # bins seen by < 2 blocks get no band
+            band = np.nanstd(blocks, axis=0, ddof=1) / np.sqrt(5)
+        style = entry_style(results, name)
+        ax.plot(centers, f, **style)
+        ax.fill_between(centers, f - band, f + band, color=style["color"], alpha=0.2)
+    ax.set(xlabel="reference TIC 1", ylabel="free energy [kT]", ylim=(-0.3, 8),
+           title="free-energy profile (bands: 5-block SE)")
+    ax.legend(fontsize=7)
+    return save_figure(fig, path)
+
+
+def _maps(tables, results, ref, path: Path) -> Path:
+    e1, e2 = ref["edges_2d"]
+    fig, axes = plt.subplots(1, len(tables), figsize=(3.3 * len(tables) + 1, 3.4), squeeze=False,
+                             layout="constrained")
+    for ax, (name, table) in zip(axes[0], tables.items()):
+        h, _, _ = np.histogram2d(np.ravel(table[..., 0]), np.ravel(table[..., 1]), bins=(e1, e2))
+        f = _free_energy(h / max(h.sum(), 1))
+        im = ax.imshow(f.T, origin="lower", extent=[e1[0], e1[-1], e2[0], e2[-1]], aspect="auto",
+                       vmin=0, vmax=8, cmap="viridis")
+        rmse = results["entries"][name]["metrics"].get("free_energy_rmse_2d")
+        ax.set_title(f"{name}\nRMSE {decode_number(rmse['value']):.2f} kT" if rmse else name, fontsize=8)
+        ax.set(xlabel="TIC 1")
+    axes[0][0].set_ylabel("TIC 2")
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="free energy [kT]")
+    return save_figure(fig, path)
+
+
+def _timescales(results, path: Path) -> Path:
+    target = results["targets"]["timescales"]
+    fig, axes = timescale_axes(results, list(results["entries"]), N_TIMESCALES, "relaxation time [ns, model time]",
+                               note="± 5-block SE")
+    for i, ax in enumerate(axes):
+        ax.axhline(target[i], color="k", lw=1, label="Gō-model reference")
+    axes[0].legend(fontsize=7)
+    return save_figure(fig, path)
+
+
+def _structures(predictions, path: Path) -> Path:
+    native = native_structure()
+    fig = plt.figure(figsize=(3.2 * len(predictions), 3.4))
+    for k, (name, ds) in enumerate(predictions.items()):
+        ax = fig.add_subplot(1, len(predictions), k + 1, projection="3d")
+        x = ds["x"].values.reshape(-1, *ds["x"].shape[-2:])
+        frames = align_to(x[np.linspace(0, len(x) - 1, 4).astype(int)], native)
+        ax.plot(*(native - native.mean(0)).T, "k-", lw=3, alpha=0.3)
+        for f in frames:
+            ax.plot(*f.T, "-o", ms=2, lw=1)
+        ax.set_title(name, fontsize=8)
+        ax.set_axis_off()
+    fig.suptitle("sample Cα structures aligned to the native (grey)", fontsize=9)
+    return save_figure(fig, path)

@@ -1,0 +1,196 @@
+"""Task ``trpcage-like/simulator``: generate synthetic Cα trajectories at lag τ; score their
+thermodynamics, kinetics, structures, novelty and cost against a long independent Gō-model simulation.
+
+Every metric (:mod:`~mdbench.systems.trpcage_like.metrics`) is computed on quantities fixed by the
+reference data, identical for every submission: a TICA projection (deeptime, lag τ, Cα pair
+distances) fitted on the ``reference`` split, the native contact list, the native structure.
+Nothing uses a model's own latent space.  The references are in
+:mod:`mdbench.systems.trpcage_like.references`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import xarray as xr
+
+from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.params import DatasetConfig
+from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.data.windows import frames_at_lag, lag_frames
+from mdbench.metrics.base import TrajectoryMetric
+from mdbench.metrics.cost import generation_speedup, speedup_info
+from mdbench.metrics.distribution import histogram
+from mdbench.systems.trpcage_like import physics
+from mdbench.systems.trpcage_like.dataset import TRPCAGE_LIKE
+from mdbench.systems.trpcage_like.features import (
+    ANGLES, BONDS, N_ATOMS, N_TICS, NOVEL, Projection, Q, frame_table, pairwise_distances,
+)
+from mdbench.systems.trpcage_like.metrics import (
+    N_TIMESCALES, AutocorrelationTimescales, FoldingTransitions, FreeEnergy1D, FreeEnergy2D, GeometryValidity,
+    Novelty, StructureStatistics, as_blocks, cell_index, fold_states,
+)
+
+FE_BINS_1D = 40
+FE_BINS_2D = 25
+#: the DESRES Trp-cage t₁ (Sidky et al. 2020 §3.2) that calibrates model time → real time
+PAPER_T1_US = 3.00
+SPEEDUP = speedup_info("OpenMM")  # frames at τ
+
+
+def lag_time(config: DatasetConfig) -> float:
+    """τ in ns of model time."""
+    return config["lag"] * config["timestep"] * 1e-3
+
+
+def at_lag(ds: xr.Dataset, config: DatasetConfig) -> np.ndarray:
+    """Cα coordinates of a stored split at lag τ, ``[replica, time, atom, xyz]`` (nm, float32)."""
+    return ds["x"].values[:, lag_frames(config) - 1 :: lag_frames(config)]
+
+
+def submission(x: np.ndarray) -> xr.Dataset:
+    """A submission from Cα trajectories ``[n_traj, T, 20, 3]`` (nm)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[None]
+    return xr.Dataset({"x": (("trajectory", "time", "atom", "xyz"), x,
+                             {"units": "nm", "long_name": "Cα coordinates, one frame every τ"})})
+
+
+
+class TrpCageSimulator(Task):
+    name = "trpcage-like/simulator"
+    spec = TRPCAGE_LIKE
+    summary = "synthetic Cα trajectories at lag τ vs a long independent Gō-model simulation"
+    primary_metric = "free_energy_rmse"
+    leaderboard_columns = ("free_energy_rmse", "free_energy_rmse_2d", "t1", "t1_rel_error", "transition_rate",
+                           "rg_mean", "folded_rmsd", "clash_fraction", "novelty_ratio", "generation_speedup")
+
+    def contract(self, config: DatasetConfig) -> PredictionContract:
+        return PredictionContract((
+            VariableContract("x", ("trajectory", "time", "atom", "xyz"), "nm",
+                             {"time": frames_at_lag(config), "atom": N_ATOMS, "xyz": 3},
+                             "Cα coordinates, one frame every τ"),
+        ))
+
+    def count_items(self, predictions: xr.Dataset) -> int:
+        return int(predictions.sizes["trajectory"] * predictions.sizes["time"])
+
+    def __init__(self):
+        self._references: dict[tuple, dict] = {}
+        self._tables: dict[int, tuple[xr.Dataset, np.ndarray]] = {}
+
+    def reference(self, data: TaskData) -> dict:
+        """Reference quantities of the loaded ``data``, computed once per content (the splits' hashes)."""
+        splits = ("train", "test", "reference")
+        key = ((data.config.name, *(data.hashes[s] for s in splits)) if all(s in data.hashes for s in splits)
+               else tuple(id(data.split(s)) for s in splits))
+        if key not in self._references:
+            self._references[key] = self._compute_reference(data)
+        return self._references[key]
+
+    def _compute_reference(self, data: TaskData) -> dict:
+        from deeptime.decomposition import TICA
+
+        config, ref, train, test = data.config, data.split("reference"), data.train, data.test
+        x = ref["x"].values  # TICA is fitted on every saved frame of the reference split
+        tica = TICA(lagtime=lag_frames(config), dim=N_TICS).fit_fetch(
+            [pairwise_distances(t.astype(np.float64)) for t in x])
+        model = physics.go_model(float(config["contact_cutoff"]))
+        # novelty pool: every saved training frame (what a model may have memorised)
+        train_d = pairwise_distances(train["x"].values.reshape(-1, N_ATOMS, 3).astype(np.float64))
+        proj = Projection(tica, model, train_d, math.nan)
+        test_table = frame_table(at_lag(test, config), proj)
+        proj.test_novelty = float(np.nanmedian(test_table[..., NOVEL]))
+        table = frame_table(at_lag(ref, config), proj)
+        # the targets use the reference frames at lag τ: exactly what the physics reference submits,
+        # so its errors are 0 and its block errors show the precision of the targets
+        tics = table[..., :2].reshape(-1, 2)
+        lo, hi = np.percentile(tics, [0.05, 99.95], axis=0)
+        e1 = np.linspace(lo[0], hi[0], FE_BINS_1D + 1)
+        e2 = (np.linspace(lo[0], hi[0], FE_BINS_2D + 1), np.linspace(lo[1], hi[1], FE_BINS_2D + 1))
+        p1 = histogram(tics[:, 0], e1)
+        p2 = np.bincount(cell_index(tics[:, 0], tics[:, 1], *e2), minlength=FE_BINS_2D**2) / len(tics)
+        frame_time = lag_time(config)
+        ts = AutocorrelationTimescales(frame_time, None).timescales(table)
+        rate = float(FoldingTransitions(frame_time, None).compute(table)[0])
+        return {
+            "projection": proj, "table": table, "edges_1d": e1, "p_1d": p1, "edges_2d": e2, "p_2d": p2,
+            "timescales": ts, "transition_rate": rate,
+            "bonds": table[..., BONDS].ravel(), "angles": table[..., ANGLES].ravel(),
+        }
+
+    def metrics(self, data: TaskData) -> list[TrajectoryMetric]:
+        ref, frame_time = self.reference(data), lag_time(data.config)
+        return [
+            FreeEnergy1D(ref["edges_1d"], ref["p_1d"]),
+            FreeEnergy2D(*ref["edges_2d"], ref["p_2d"]),
+            AutocorrelationTimescales(frame_time, ref["timescales"]),
+            FoldingTransitions(frame_time, ref["transition_rate"]),
+            StructureStatistics(),
+            GeometryValidity(ref["bonds"], ref["angles"]),
+            Novelty(ref["projection"].test_novelty),
+        ]
+
+    def metric_info(self) -> list[MetricInfo]:
+        # names and units do not depend on the config or on the reference data
+        metrics = [FreeEnergy1D(np.arange(2.0), np.ones(1)), FreeEnergy2D(np.arange(2.0), np.arange(2.0), np.ones(1)),
+                   AutocorrelationTimescales(1.0, np.ones(N_TIMESCALES)), FoldingTransitions(1.0, 1.0),
+                   StructureStatistics(), GeometryValidity(np.zeros(1), np.zeros(1)), Novelty(1.0)]
+        return [i for m in metrics for i in m.info] + [SPEEDUP]
+
+    def table(self, predictions: xr.Dataset, data: TaskData) -> np.ndarray:
+        """The per-frame table of a submission; the last few are cached (score, details and figures share them)."""
+        hit = self._tables.get(id(predictions))
+        if hit is None or hit[0] is not predictions:
+            hit = (predictions, frame_table(predictions["x"].values, self.reference(data)["projection"]))
+            self._tables[id(predictions)] = hit
+            while len(self._tables) > 8:
+                self._tables.pop(next(iter(self._tables)))
+        return hit[1]
+
+    def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,
+              engine_items_per_second: float | None) -> dict[str, Estimate]:
+        table = as_blocks(self.table(predictions, data))
+        scores: dict[str, Estimate] = {}
+        for metric in self.metrics(data):
+            scores.update(metric(table))
+        scores[SPEEDUP.name] = generation_speedup(items_per_second, engine_items_per_second)
+        return scores
+
+    def engine_items_per_second(self, data: TaskData) -> float:
+        """OpenMM Gō-model frames (one per τ) per second, on this machine, now."""
+        config = data.config
+        model, n = physics.go_model(float(config["contact_cutoff"])), 100
+        kwargs = dict(temperature=config["temperature"], friction=config["friction"], timestep=config["timestep"],
+                      save_every=config["lag"], seed=1, platform=config["platform"])
+        physics.simulate(model, 1, **kwargs)  # context creation and kernel compilation outside the timing
+        start = time.perf_counter()
+        physics.simulate(model, n, **kwargs)
+        return n / (time.perf_counter() - start)
+
+    def targets(self, data: TaskData) -> dict:
+        config, ref = data.config, self.reference(data)
+        t1 = float(ref["timescales"][0])
+        return {
+            "timescales": ref["timescales"].tolist(),
+            "transition_rate": ref["transition_rate"],
+            "lag_time": lag_time(config),
+            "test_novelty": ref["projection"].test_novelty,
+            "ns_real_per_ns_model": PAPER_T1_US * 1e3 / t1,
+            "units": {"timescales": "ns (model time)", "transition_rate": "1/µs (model time)", "lag_time": "ns",
+                      "test_novelty": "nm"},
+            "note": ("targets come from the reference split (independent Gō-model trajectories); "
+                     "ns_real_per_ns_model maps model time onto the DESRES Trp-cage by t₁ = 3.00 µs (paper §3.2)"),
+        }
+
+    def details(self, predictions: xr.Dataset, data: TaskData) -> dict:
+        table = self.table(predictions, data)
+        counts = np.bincount(fold_states(table[..., Q]).ravel() + 1, minlength=3)
+        return {"n_trajectories": int(predictions.sizes["trajectory"]),
+                "frames_unassigned_folded_unfolded": counts.tolist()}
+
+
+TASK = TrpCageSimulator()
