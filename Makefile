@@ -17,7 +17,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 # The main job: the four-well benchmark on its default config (generates the data if needed),
-# prints the leaderboard with the static and physics references and writes figures under runs/.
+# prints the leaderboard with the static and physics references and writes results, figures and
+# that leaderboard under runs/ (nothing tracked changes; `mdbench run ... --record` records a run
+# into the committed leaderboards/).
 benchmark: setup
 	$(BIN)/mdbench run four-well/propagator --model $(MODEL) --config $(CONFIG)
 
@@ -27,7 +29,9 @@ forecast-sweep: setup
 	$(BIN)/mdbench run ala100-smd/forecast --model all --config $(CONFIG)
 	$(BIN)/mdbench run adk/forecast --model all --config $(CONFIG)
 
+# The layer contracts (import-linter, see pyproject.toml) first, then the default test tier.
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 test-slow: setup
@@ -37,4 +41,4 @@ test-all: setup
 	$(BIN)/python -m pytest -m "slow or not slow"
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .benchmarks
+	rm -rf $(VENV) runs build .pytest_cache .benchmarks
