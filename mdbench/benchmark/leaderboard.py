@@ -45,7 +45,8 @@ ENTRY_SCHEMA = {
             "type": "object",
             "additionalProperties": {
                 "type": "object", "additionalProperties": False, "required": ["value", "stderr"],
-                "properties": {"value": _NUMBER, "stderr": _NUMBER},
+                "properties": {"value": _NUMBER, "stderr": _NUMBER, "n": {"type": "integer", "minimum": 1},
+                               "estimator": {"type": "string"}},
             },
         },
     },

@@ -23,19 +23,48 @@ def decode_number(x: Any) -> float | None:
     return float(x)  # float('inf') / float('nan') parse the encoded strings
 
 
+#: fewer independent pieces than this behind a standard error, and the number is flagged as weak
+MIN_INDEPENDENT = 10
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """A metric value with its standard error (``None`` where no error is defined)."""
+    """A metric value with its standard error.
+
+    Parameters
+    ----------
+    value
+        The estimate.
+    stderr
+        Its standard error (``None`` where no error is defined).
+    n
+        How many independent pieces the standard error rests on (blocks, trajectories, windows,
+        configurations); ``None`` where there is no standard error.
+    estimator
+        How the standard error was computed, e.g. ``"5 blocks"``, ``"bootstrap over trajectories"``.
+    """
 
     value: float
     stderr: float | None = None
+    n: int | None = None
+    estimator: str | None = None
+
+    @property
+    def weak(self) -> bool:
+        """The standard error rests on fewer than :data:`MIN_INDEPENDENT` independent pieces."""
+        return self.stderr is not None and self.n is not None and self.n < MIN_INDEPENDENT
 
     def to_record(self) -> dict:
-        return {"value": encode_number(self.value), "stderr": encode_number(self.stderr)}
+        rec = {"value": encode_number(self.value), "stderr": encode_number(self.stderr)}
+        if self.n is not None:
+            rec["n"] = int(self.n)
+        if self.estimator is not None:
+            rec["estimator"] = self.estimator
+        return rec
 
     @classmethod
     def from_record(cls, rec: dict) -> "Estimate":
-        return cls(decode_number(rec["value"]), decode_number(rec.get("stderr")))
+        return cls(decode_number(rec["value"]), decode_number(rec.get("stderr")), rec.get("n"), rec.get("estimator"))
 
 
 @dataclass(frozen=True)
