@@ -1,4 +1,4 @@
-"""The ``mdbench`` command line: list, data generate|verify|info|export, run, score, leaderboard.
+"""The ``mdbench`` command line: list, data generate|verify|info|export|import, run, score, leaderboard.
 
 Every user error ends with one ``mdbench: error: ...`` line on stderr and exit status 2.
 """
@@ -14,6 +14,37 @@ from mdbench import catalog
 from mdbench.core.errors import MdbenchError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (the house style), not usage + message."""
+
+    def error(self, message: str):
+        print(f"mdbench: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+def _output_file(path: str) -> Path:
+    """A file the command may write at the end: checked now, before any work is done."""
+    out = Path(path)
+    try:
+        if out.is_dir():
+            raise MdbenchError(f"{out} is a directory; give a file name")
+        if not out.parent.is_dir():
+            raise MdbenchError(f"{out.parent} is not a directory; create it or choose another path")
+    except OSError as exc:
+        raise MdbenchError(f"{path[:80]}: {exc.strerror}") from None
+    return out
+
+
 def _cmd_list(args) -> None:
     print("datasets:")
     for name in catalog.dataset_names():
@@ -22,7 +53,8 @@ def _cmd_list(args) -> None:
         for cfg in spec.configs.values():
             default = " (default)" if cfg.name == spec.default_config else ""
             print(f"      config {cfg.name}{default}: {cfg.description}")
-        print(f"      splits: {', '.join(spec.splits)}; card: {spec.card_path}")
+        platforms = f"; platforms: {', '.join(spec.platforms)}" if spec.platforms else ""
+        print(f"      splits: {', '.join(spec.splits)}{platforms}; card: {spec.card_path}")
     print("tasks:")
     for name in catalog.task_names():
         task = catalog.task(name)
@@ -35,10 +67,11 @@ def _cmd_generate(args) -> None:
     from mdbench.data import store
 
     spec = catalog.dataset(args.name)
-    path = store.generate(spec, args.config, force=args.force, workers=args.workers,
-                          scheduler=args.scheduler, progress=not args.quiet)
+    path = store.generate(spec, args.config, force=args.force, workers=args.workers, scheduler=args.scheduler,
+                          platform=args.platform, progress=not args.quiet)
     manifest = store.read_manifest(spec, args.config)
-    print(f"{manifest['name']}/{manifest['config']} v{manifest['version']} at {path}")
+    platform = f" on {manifest['platform']}" if manifest["platform"] else ""
+    print(f"{manifest['name']}/{manifest['config']} v{manifest['version']}{platform} at {path}")
     for split, entry in manifest["splits"].items():
         print(f"  {split}: {entry['sizes']} sha256 {entry['sha256'][:16]}…")
 
@@ -65,7 +98,13 @@ def _cmd_info(args) -> None:
     except MdbenchError as err:
         print(f"status: not generated ({err})")
         return
-    print(f"status: generated {manifest['created']} in {manifest['generation_seconds']} s; versions {manifest['versions']}")
+    runs = manifest.get("shard_runs", [])
+    seconds = sum(r["seconds"] for r in runs)
+    work = sum(r["work"] for r in runs)
+    print(f"status: generated {manifest['created']} in {manifest['generation_seconds']} s "
+          f"(platform {manifest['platform'] or 'n/a'}; {len(runs)} shards, {seconds:.1f} s of engine time, "
+          f"{work / seconds if seconds else float('nan'):.3g} {spec.work_units}/s); versions {manifest['versions']}")
+    print(f"dataset sha256 {manifest['sha256']}")
     for split, entry in manifest["splits"].items():
         print(f"  {split}: sizes {entry['sizes']} sha256 {entry['sha256']}")
 
@@ -77,24 +116,25 @@ def _cmd_export(args) -> None:
     spec = catalog.dataset(args.name)
     out = Path(args.out or f"{spec.name}-{args.config or spec.default_config}-{args.split}-hf")
     hf = to_hf(store.load(spec, args.config, args.split), row_dim=spec.shard_dim)
-    hf.save_to_disk(str(out))
+    try:
+        hf.save_to_disk(str(out))
+    except OSError as exc:
+        raise MdbenchError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {hf.num_rows} rows with features {list(hf.features)} to {out} "
           "(load with datasets.load_from_disk)")
 
 
 def _cmd_import(args) -> None:
-    from mdbench.data import store
-    from mdbench.systems.md_forecast.imported import import_trajectory
+    from mdbench.systems.md_forecast.imported import import_and_generate
 
     try:
         histories, leads = ([int(v) for v in arg.split(",")] for arg in (args.histories, args.leads))
     except ValueError:
         raise MdbenchError("--histories and --leads take comma-separated whole numbers of frames") from None
     built_in = frozenset(name for system in catalog.systems().values() for name in system.datasets)
-    spec = import_trajectory(args.name, args.topology, args.trajectory, selection=args.selection,
-                             histories=histories, leads=leads, n_origins=args.origins, reserved=built_in)
-    store.generate(spec, "default", force=True, progress=False)
-    for split, entry in store.read_manifest(spec, "default")["splits"].items():
+    spec, manifest = import_and_generate(args.name, args.topology, args.trajectory, selection=args.selection,
+                                         histories=histories, leads=leads, n_origins=args.origins, reserved=built_in)
+    for split, entry in manifest["splits"].items():
         print(f"  {split}: {entry['sizes']}")
     print(f"imported {spec.name}; benchmark it with `mdbench run {spec.name}/forecast --model all`")
 
@@ -109,9 +149,11 @@ def _cmd_run(args) -> None:
     if names == ["all"]:  # the full sweep: every model of the task (references run with each)
         names = [m.name for m in catalog.models(task.name).values() if m.role == "model"]
     entries = [catalog.model(task.name, name) for name in names]  # every name checked before any work
+    if args.record:
+        leaderboard.record_dir()  # a non-checkout says so now, not after the training
     for entry in entries:
         out = Path(args.out) / entry.name if args.out and len(entries) > 1 else (Path(args.out) if args.out else None)
-        result = run(task, entry, config=config.name, seed=args.seed, outdir=out,
+        result = run(task, entry, config=config.name, seed=args.seed, outdir=out, device=args.device,
                      leaderboard_dir=args.leaderboard_dir, update_leaderboard=not args.no_leaderboard,
                      record=args.record, progress=not args.quiet)
         print(f"\nresults: {result.directory / 'results.json'}")
@@ -128,6 +170,7 @@ def _cmd_score(args) -> None:
     from mdbench.core.atomic import write_text_atomic
 
     task = catalog.task(args.task)
+    out = _output_file(args.json) if args.json else None
     ds, meta, config = read_submission(task, Path(args.file))
     data = load_task_data(task, config)
     scores = task.score(ds, data, items_per_second=meta.get("items_per_second"),
@@ -135,36 +178,42 @@ def _cmd_score(args) -> None:
     info = task.info_by_name()
     print(f"{task.name}: model {meta['model']} (config {config.name}, seed {meta['seed']}, code {meta['code']})")
     if "items_per_second" in meta:
-        print("note: generation_speedup uses the items_per_second the submission reports")
+        print("note: timings use the items_per_second the submission reports")
     for name, est in scores.items():
         err = f" ± {est.stderr:.3g}" if est.stderr is not None else ""
-        print(f"  {name:32s} {est.value:.4g}{err} [{info[name].units}]")
-    if args.json:
-        write_text_atomic(Path(args.json), json.dumps(
-            {"task": task.name, "submission": meta, "metrics": {k: v.to_record() for k, v in scores.items()}},
-            indent=1) + "\n")
-        print(f"wrote {args.json}")
+        n = f" (n={est.n}{', weak' if est.weak else ''})" if est.n is not None and est.stderr is not None else ""
+        print(f"  {name:32s} {est.value:.4g}{err}{n} [{info[name].units}]")
+    if out is not None:
+        try:
+            write_text_atomic(out, json.dumps(
+                {"task": task.name, "submission": meta, "metrics": {k: v.to_record() for k, v in scores.items()}},
+                indent=1) + "\n")
+        except OSError as exc:
+            raise MdbenchError(f"cannot write {out}: {exc.strerror or exc}") from None
+        print(f"wrote {out}")
 
 
 def _cmd_leaderboard(args) -> None:
     from mdbench.benchmark import leaderboard
 
-    if args.check:
-        for line in leaderboard.check(args.dir):
+    if args.check or args.rescore:
+        lines = (leaderboard.rescore(args.dir, args.task, generate_missing=args.generate) if args.rescore
+                 else leaderboard.check(args.dir, args.task))
+        for line in lines:
             print(line)
         return
     if not args.task:
         raise MdbenchError("name a task (`mdbench leaderboard TASK`) or use --check; tasks: see `mdbench list`")
-    print(leaderboard.render(catalog.task(args.task), args.config, directory=args.dir))
+    print(leaderboard.render(catalog.task(args.task), args.config, directory=leaderboard.existing_dir(args.dir)))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mdbench", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="mdbench", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="datasets, configs, tasks and models").set_defaults(fn=_cmd_list)
 
-    data = sub.add_parser("data", help="generate, verify, describe or export datasets")
-    dsub = data.add_subparsers(dest="data_command", required=True)
+    data = sub.add_parser("data", help="generate, verify, describe, export or import datasets")
+    dsub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
 
     def dataset_args(q, split=False):
         q.add_argument("name", help="dataset name (see `mdbench list`)")
@@ -172,11 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         if split:
             q.add_argument("--split", default="train")
 
-    g = dsub.add_parser("generate", help="run the generator and store the dataset")
+    g = dsub.add_parser("generate", help="run the generator and store the dataset (resumes an interrupted run)")
     dataset_args(g)
     g.add_argument("--force", action="store_true", help="regenerate even if a verified copy exists")
-    g.add_argument("--workers", type=int, help="shards on a local dask.distributed cluster of N processes")
-    g.add_argument("--scheduler", help="address of an existing dask.distributed scheduler")
+    g.add_argument("--workers", type=_positive_int, help="shards on a local dask.distributed cluster of N processes")
+    g.add_argument("--scheduler", help="address of an existing dask.distributed scheduler (shared filesystem)")
+    g.add_argument("--platform", help="engine platform, e.g. Reference, CPU, CUDA, OpenCL (see `mdbench list`)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(fn=_cmd_generate)
     v = dsub.add_parser("verify", help="check content hashes against the manifest")
@@ -193,24 +243,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     im = dsub.add_parser("import", help="turn your own MD (any MDAnalysis format) into a forecasting dataset")
     im.add_argument("topology")
-    im.add_argument("trajectory", nargs="+", help="one or more trajectory files (≥ 3: split by file, no leakage)")
+    im.add_argument("trajectory", nargs="+", help="trajectory files, each its own trajectory (≥ 3: split by file)")
     im.add_argument("--name", required=True, help="dataset name (lower case, digits, '-')")
     im.add_argument("--selection", default="name CA", help="MDAnalysis selection (default: name CA)")
-    im.add_argument("--origins", type=int, default=20, help="forecast origins in the test split")
+    im.add_argument("--origins", type=_positive_int, default=20, help="forecast origins in the test split")
     im.add_argument("--histories", default="1,5,10", help="history lengths h in frames (subset of 1,5,10)")
     im.add_argument("--leads", default="1,5,15,60,120", help="lead times L in frames (subset of 1,5,15,60,120)")
     im.set_defaults(fn=_cmd_import)
 
-    r = sub.add_parser("run", help="train a model, score it with the references, update the leaderboard")
+    r = sub.add_parser("run", help="train a model, score it with the references, update a leaderboard")
     r.add_argument("task")
     r.add_argument("--model", required=True, help="model name, a comma-separated list, or 'all' (the sweep)")
     r.add_argument("--config")
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--device", default="cpu", help="torch device for training and inference: cpu or cuda")
     r.add_argument("--out", help="run directory (default: runs/<task>__<model>__<config>__seed<seed>)")
     r.add_argument("--no-leaderboard", action="store_true", help="do not write a leaderboard")
     r.add_argument("--leaderboard-dir", type=Path, help="leaderboard directory (default: runs/leaderboards)")
     r.add_argument("--record", action="store_true",
-                   help="write the entries (and figures) into the checkout's committed leaderboards/")
+                   help="write the entries (predictions and figures too) into the checkout's committed leaderboards/")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(fn=_cmd_run)
 
@@ -220,17 +271,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", help="also write the scores to this JSON file")
     s.set_defaults(fn=_cmd_score)
 
-    lb = sub.add_parser("leaderboard", help="render a task's leaderboard, or --check every entry")
+    lb = sub.add_parser("leaderboard", help="render a task's leaderboard, or --check / --rescore the entries")
     lb.add_argument("task", nargs="?")
     lb.add_argument("--config")
-    lb.add_argument("--check", action="store_true", help="validate every leaderboard file against the schema")
+    lb.add_argument("--check", action="store_true", help="validate schema, entry and prediction-file hashes")
+    lb.add_argument("--rescore", action="store_true",
+                    help="score every entry's stored predictions again; fail on any difference")
+    lb.add_argument("--generate", action="store_true", help="with --rescore: generate datasets that are missing")
     lb.add_argument("--dir", type=Path, help="leaderboard directory (default: the committed leaderboards)")
     lb.set_defaults(fn=_cmd_leaderboard)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or a usage error, already reported on one line
+        return int(exit_.code or 0)
     try:
         args.fn(args)
     except MdbenchError as err:
@@ -240,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("mdbench: interrupted; nothing partial was kept (all writes are atomic)", file=sys.stderr)
+        print("mdbench: interrupted; nothing partial was kept (all writes are atomic; "
+              "an interrupted generation resumes)", file=sys.stderr)
         return 130
     return 0
 

@@ -34,18 +34,28 @@ def save_figure(fig, path: Path) -> Path:
     return path
 
 
-def timescale_axes(results: dict, names: list[str], k: int, ylabel: str, note: str = "± SE"):
-    """A row of ``k`` panels with t₁…t_k ± their standard errors for the entries ``names``.
+def error_label(rec: dict) -> str:
+    """How a metric record's ± was computed, with its n (for legends and titles)."""
+    if rec.get("stderr") is None:
+        return "no SE"
+    how = rec.get("estimator") or "SE"
+    return f"± SE, {how}" + (f", n = {rec['n']}" if rec.get("n") is not None and str(rec["n"]) not in how else "")
+
+
+def timescale_axes(results: dict, names: list[str], k: int, ylabel: str):
+    """A row of ``k`` panels with t₁…t_k ± their standard errors (estimator and n in the labels).
 
     The caller draws its target lines and saves; non-finite values (a frozen trajectory) are skipped.
     """
-    fig, axes = plt.subplots(1, k, figsize=(4 * k, 3.7), squeeze=False)
+    fig, axes = plt.subplots(1, k, figsize=(4 * k, 3.9), squeeze=False)
     for i, ax in enumerate(axes[0]):
+        labels = []
         for j, name in enumerate(names):
             rec = results["entries"][name]["metrics"][f"t{i + 1}"]
             value, err = decode_number(rec["value"]), decode_number(rec["stderr"]) or 0.0
             if np.isfinite(value):
                 ax.errorbar([j], [value], yerr=[err], fmt="o", capsize=4, color=entry_style(results, name)["color"])
-        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-        ax.set(title=f"t{i + 1} ({note})", ylabel=ylabel)
+            labels.append(f"{name}\n({error_label(rec)})")
+        ax.set_xticks(range(len(names)), labels, rotation=30, ha="right", fontsize=6)
+        ax.set(title=f"t{i + 1}", ylabel=ylabel)
     return fig, axes[0]

@@ -10,7 +10,7 @@ from baselines.forecasters import CoordinateForecaster, windows
 from helpers import fit_predict, task_data
 from mdbench import catalog
 from mdbench.core.errors import SubmissionError
-from mdbench.systems.md_forecast.task import HISTORIES, LEADS, ratio_estimate
+from mdbench.systems.md_forecast.task import HISTORIES, LEADS, independent_groups, mean_estimate, ratio_estimate
 
 TASK = "ala100-smd/forecast"
 
@@ -76,10 +76,15 @@ def test_windows_and_kirchhoff_mode_share_one_network():
     assert model.predict(x[:2]).shape == (2, 4, 3)
 
 
-def test_ratio_estimate_of_identical_inputs_is_one():
-    x = np.array([1.0, 2.0, 3.0])
-    est = ratio_estimate(x, x)
-    assert est.value == 1.0 and est.stderr == 0.0
+def test_overlapping_windows_count_as_one_piece_of_evidence():
+    wins = [(0, 20), (0, 25), (0, 30), (0, 200), (1, 20)]
+    np.testing.assert_array_equal(independent_groups(wins, 15), [0, 0, 0, 1, 2])
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    est = ratio_estimate(2 * x, x, independent_groups(wins, 15))
+    assert est.value == 2.0 and est.stderr == 0.0 and est.n == 3
+    assert ratio_estimate(x, x, independent_groups(wins, 1000)).n == 2  # one group per replica
+    one = mean_estimate(x[:3], np.zeros(3, dtype=int))
+    assert one.stderr is None and one.n == 1  # three windows of one stretch: no error bar at all
 
 
 @pytest.mark.slow

@@ -46,11 +46,11 @@ def test_fold_states_use_the_dual_cutoff():
 
 def test_as_blocks_splits_short_submissions_in_time():
     table = np.arange(2 * 10).reshape(2, 10, 1)
-    blocks = as_blocks(table)
+    blocks = as_blocks(table, n_blocks=5)
     assert blocks.shape == (10, 2, 1)
     np.testing.assert_array_equal(blocks[0, :, 0], [0, 1])  # block 0 = first piece of trajectory 0
     np.testing.assert_array_equal(blocks[1, :, 0], [10, 11])  # ... then trajectory 1
-    assert as_blocks(np.zeros((6, 10, 1))).shape == (6, 10, 1)
+    assert as_blocks(np.zeros((6, 10, 1)), n_blocks=5).shape == (6, 10, 1)
 
 
 def test_references_bracket_and_are_scored_by_the_same_code(tiny_trpcage):

@@ -1,9 +1,14 @@
-"""Leaderboards: one JSON file of entries per task, written only by `mdbench run`, rendered to Markdown.
+"""Leaderboards: one JSON file of entries per task, written only by `mdbench run`, rendered to Markdown,
+and re-scorable from the predictions every entry keeps.
 
 ``<directory>/<task with / replaced by __>.json`` holds ``{"task": ..., "entries": [...]}``; each
-entry has the model, its role (model or one of the references), metrics with standard errors, the
-dataset config and version, the seed, the date and the exact command that reproduces it.  An entry
-is keyed by (model, config, seed): re-running replaces it instead of piling up duplicates.
+entry has the model, its role (model or one of the references), metrics with standard errors and
+their n, the dataset config, version and content hash (the manifest's sha256), the seed, the date,
+the exact command that reproduces it, its prediction file (``predictions/<task>/<config>/…nc``
+beside the JSON, with its sha256) and a sha256 of the entry itself.  ``--check`` verifies the
+schema and both hashes; ``--rescore`` scores every prediction file again and fails on any
+difference beyond floating-point noise.  An entry is keyed by (model, config, seed): re-running
+replaces it instead of piling up duplicates.
 
 Directories: the project's committed leaderboards (``leaderboards/`` of a checkout, or the copy a
 non-editable install carries) are what ``mdbench leaderboard`` shows and what ``mdbench run
@@ -16,16 +21,26 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from pathlib import Path
 
+import numpy as np
+
 from mdbench import catalog
-from mdbench.core.atomic import write_text_atomic
+from mdbench.core.atomic import atomic_output, write_text_atomic
 from mdbench.core.errors import LeaderboardError, MdbenchError, check_schema
-from mdbench.core.estimate import decode_number
+from mdbench.core.estimate import MIN_INDEPENDENT, decode_number
+from mdbench.core.hashing import sha256_file, sha256_json
 from mdbench.core.spec import project_file
 from mdbench.core.task import ROLES, Task
 
+#: prediction files larger than this are not recorded into the committed leaderboards (git)
+MAX_RECORDED_BYTES = 8 << 20
+#: how close a re-scored metric must be to the recorded one
+RESCORE_RTOL, RESCORE_ATOL = 1e-6, 1e-10
+
 _NUMBER = {"oneOf": [{"type": "number"}, {"enum": ["inf", "-inf", "nan"]}, {"type": "null"}]}
+_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 ENTRY_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -37,10 +52,12 @@ ENTRY_SCHEMA = {
         "config": {"type": "string"},
         "seed": {"type": "integer"},
         "dataset_version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"},
+        "dataset_sha256": _SHA256,
         "mdbench_version": {"type": "string"},
         "date": {"type": "string", "format": "date-time"},
         "command": {"type": "string", "pattern": "^mdbench run "},
         "code": {"type": "string"},
+        "device": {"type": "string"},
         "metrics": {
             "type": "object",
             "additionalProperties": {
@@ -49,6 +66,12 @@ ENTRY_SCHEMA = {
                                "estimator": {"type": "string"}},
             },
         },
+        "predictions": {
+            "type": "object", "additionalProperties": False, "required": ["file", "sha256", "bytes"],
+            "properties": {"file": {"type": "string", "pattern": r"^predictions/[A-Za-z0-9_./+-]+\.nc$"},
+                           "sha256": _SHA256, "bytes": {"type": "integer", "minimum": 0}},
+        },
+        "sha256": _SHA256,
     },
 }
 FILE_SCHEMA = {
@@ -84,8 +107,21 @@ def record_dir() -> Path:
     return directory
 
 
+def existing_dir(directory: Path | None) -> Path:
+    """``directory`` (default: :func:`default_dir`), which must exist."""
+    directory = Path(directory or default_dir())
+    if not directory.is_dir():
+        raise LeaderboardError(f"{directory}: no such leaderboard directory")
+    return directory
+
+
 def path_for(task: str, directory: Path | None = None) -> Path:
     return Path(directory or default_dir()) / f"{task.replace('/', '__')}.json"
+
+
+def entry_hash(entry: dict) -> str:
+    """sha256 of an entry without its own ``sha256`` field (what ``--check`` compares)."""
+    return sha256_json({k: v for k, v in entry.items() if k != "sha256"})
 
 
 def read(task: Task, directory: Path | None = None) -> list[dict]:
@@ -94,7 +130,7 @@ def read(task: Task, directory: Path | None = None) -> list[dict]:
         return []
     try:
         board = json.loads(path.read_text())
-    except ValueError as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise LeaderboardError(f"{path}: not valid JSON ({exc})") from None
     _validate(board, task, path)
     return board["entries"]
@@ -117,14 +153,30 @@ def _validate(board: dict, task: Task, path: Path) -> None:
             raise LeaderboardError(f"{path}: entries/{i}: unknown config {entry['config']!r}")
 
 
+def store_predictions(task: Task, entry: dict, predictions: Path, directory: Path, *, limit: int | None) -> dict:
+    """Copy a prediction file beside the leaderboard; returns the entry's ``predictions`` record."""
+    size = Path(predictions).stat().st_size
+    if limit is not None and size > limit:
+        raise LeaderboardError(
+            f"{predictions} is {size / 2**20:.1f} MiB, more than the {limit / 2**20:.0f} MiB a committed "
+            f"leaderboard keeps per entry; record a smaller config or keep the run local (drop --record)")
+    rel = Path("predictions") / task.name.replace("/", "__") / entry["config"] / f"{entry['model']}__seed{entry['seed']}.nc"
+    target = Path(directory) / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(target) as tmp:
+        shutil.copyfile(predictions, tmp)
+    return {"file": rel.as_posix(), "sha256": sha256_file(target), "bytes": size}
+
+
 def upsert(task: Task, entries: list[dict], directory: Path | None = None) -> Path:
-    """Add or replace entries (by model, config, seed) and re-render the Markdown table; atomic."""
+    """Add or replace entries (by model, config, seed), seal each with its hash and re-render the
+    Markdown table; atomic."""
     path = path_for(task.name, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
     board = {"task": task.name, "entries": read(task, directory)}
     keys = {(e["model"], e["config"], e["seed"]) for e in entries}
     board["entries"] = [e for e in board["entries"] if (e["model"], e["config"], e["seed"]) not in keys]
-    board["entries"] += entries
+    board["entries"] += [{**e, "sha256": entry_hash(e)} for e in entries]
     board["entries"].sort(key=lambda e: (e["config"], e["model"], e["seed"]))
     _validate(board, task, path)
     write_text_atomic(path, json.dumps(board, indent=1, ensure_ascii=False) + "\n")
@@ -143,6 +195,8 @@ def _fmt(rec: dict | None) -> str:
     text = f"{value:.3g}"
     if err is not None and math.isfinite(err):
         text += f" ± {err:.2g}"
+    if rec.get("n") is not None:  # shown with or without an error bar: n = 1 has none
+        text += f" (n={rec['n']}{' ⚠' if rec['n'] < MIN_INDEPENDENT else ''})"
     return text
 
 
@@ -155,21 +209,25 @@ def _sort_key(entry: dict, metric: str, higher_is_better: bool) -> float:
 
 def render(task: Task, config: str | None = None, directory: Path | None = None) -> str:
     """Markdown table(s), one per config, sorted by the primary metric; references included."""
+    if config is not None:
+        task.spec.config(config)  # an unknown config is an error, not an empty table
     entries = read(task, directory)
     info = task.info_by_name()
     primary = info[task.primary_metric]
     configs = [config] if config else sorted({e["config"] for e in entries})
     lines = [f"# {task.name} — {task.summary}", "",
              f"Sorted by `{primary.name}` ({'higher' if primary.higher_is_better else 'lower'} is better). "
-             f"Values are estimate ± {task.error_note}. Every entry is reproduced by its command."]
-    if not entries:
+             f"Values are estimate ± {task.error_note}; (n=…) is the number of independent pieces behind the "
+             f"standard error, ⚠ fewer than {MIN_INDEPENDENT}. Every entry keeps its predictions and is "
+             "re-scored by `mdbench leaderboard --rescore`."]
+    if not any(e["config"] in configs for e in entries):
         lines += ["", f"(no entries yet: run `mdbench run {task.name} --model NAME`)"]
     for cfg in configs:
         rows = sorted((e for e in entries if e["config"] == cfg),
                       key=lambda e: _sort_key(e, primary.name, primary.higher_is_better))
         if not rows:
             continue
-        cols = task.leaderboard_columns
+        cols = task.leaderboard_columns_for(task.spec.config(cfg))
         head = ["model", "role"] + [f"{c} [{info[c].units}]" for c in cols] + ["seed", "date"]
         lines += ["", f"## config `{cfg}` (dataset {task.dataset} v{rows[0]['dataset_version']})", "",
                   "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -180,13 +238,104 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
     return "\n".join(lines)
 
 
-def check(directory: Path | None = None) -> list[str]:
-    """Validate every leaderboard file; returns one summary line per file, raises on the first error."""
-    directory = Path(directory or default_dir())
+def _boards(directory: Path, task_name: str | None) -> list[tuple[Task, Path]]:
     tasks = {path_for(name, directory).name: name for name in catalog.task_names()}
-    report = []
-    for path in sorted(directory.glob("*.json")):
+    if task_name is not None:
+        catalog.task(task_name)  # an unknown task is an error
+        paths = [path_for(task_name, directory)]
+        if not paths[0].exists():
+            raise LeaderboardError(f"{paths[0]}: no leaderboard for {task_name!r} in {directory}")
+    else:
+        paths = sorted(directory.glob("*.json"))
+    out = []
+    for path in paths:
         if path.name not in tasks:
             raise LeaderboardError(f"{path}: no task of that name (known files: {', '.join(sorted(tasks))})")
-        report.append(f"{path.name}: {len(read(catalog.task(tasks[path.name]), directory))} entries ok")
+        out.append((catalog.task(tasks[path.name]), path))
+    return out
+
+
+def _check_entry(entry: dict, directory: Path, where: str) -> Path | None:
+    if "sha256" in entry and entry["sha256"] != entry_hash(entry):
+        raise LeaderboardError(f"{where} ({entry['model']}): the entry was changed after `mdbench run` wrote it "
+                               f"(its sha256 does not match); re-create it with: {entry['command']}")
+    if "predictions" not in entry:
+        return None
+    path = directory / entry["predictions"]["file"]
+    if not path.is_file():
+        raise LeaderboardError(f"{where} ({entry['model']}): prediction file {path} is missing")
+    if sha256_file(path) != entry["predictions"]["sha256"]:
+        raise LeaderboardError(f"{where} ({entry['model']}): prediction file {path} differs from the one recorded")
+    return path
+
+
+def check(directory: Path | None = None, task_name: str | None = None) -> list[str]:
+    """Validate every leaderboard file: schema, entry hashes, prediction-file hashes.
+
+    Returns one summary line per file; raises on the first error.
+    """
+    directory = existing_dir(directory)
+    report = []
+    for task, path in _boards(directory, task_name):
+        entries = read(task, directory)
+        for i, entry in enumerate(entries):
+            _check_entry(entry, directory, f"{path}: entries/{i}")
+        report.append(f"{path.name}: {len(entries)} entries ok")
     return report
+
+
+def rescore(directory: Path | None = None, task_name: str | None = None, *, generate_missing: bool = False,
+            progress: bool = False) -> list[str]:
+    """Score every entry's prediction file again and compare with the recorded metrics.
+
+    Timing metrics (:attr:`MetricInfo.timing`) are reported by the original run and not compared.
+    Raises :class:`LeaderboardError` naming every entry and metric that differs.
+    """
+    from mdbench.benchmark.run import load_task_data
+    from mdbench.benchmark.submission import read_submission
+    from mdbench.data import store
+
+    directory = existing_dir(directory)
+    report, problems = [], []
+    for task, path in _boards(directory, task_name):
+        info = task.info_by_name()
+        data_cache = {}
+        for i, entry in enumerate(read(task, directory)):
+            where = f"{path.name}: {entry['model']} ({entry['config']}, seed {entry['seed']})"
+            pred_path = _check_entry(entry, directory, f"{path}: entries/{i}")
+            if pred_path is None:
+                problems.append(f"{where}: no prediction file recorded; re-create it with: {entry['command']}")
+                continue
+            ds, meta, config = read_submission(task, pred_path)
+            if config.name not in data_cache:
+                data_cache[config.name] = load_task_data(task, config, generate_missing=generate_missing,
+                                                         progress=progress)
+            if entry.get("dataset_sha256") not in (None, store.dataset_hash(task.spec, config.name)):
+                problems.append(f"{where}: the local dataset {task.dataset}/{config.name} differs from the one scored "
+                                "(dataset_sha256); regenerate it with `mdbench data generate --force`")
+                continue
+            scores = task.score(ds, data_cache[config.name], items_per_second=meta.get("items_per_second"),
+                                engine_items_per_second=None)
+            differ = [name for name, est in scores.items() if not info[name].timing
+                      and not _close(est.to_record(), entry["metrics"][name])]
+            if differ:
+                problems.append(f"{where}: {', '.join(differ)} differ from the recorded value "
+                                f"(e.g. {differ[0]}: recorded {entry['metrics'][differ[0]]['value']}, "
+                                f"re-scored {scores[differ[0]].to_record()['value']})")
+            else:
+                report.append(f"{where}: {sum(not info[m].timing for m in scores)} metrics reproduced")
+    if problems:
+        raise LeaderboardError(f"{len(problems)} entries do not re-score: " + " | ".join(problems))
+    return report
+
+
+def _close(new: dict, old: dict) -> bool:
+    for key in ("value", "stderr"):
+        a, b = decode_number(new.get(key)), decode_number(old.get(key))
+        if a is None or b is None:
+            if (a is None) != (b is None):
+                return False
+            continue
+        if not np.isclose(a, b, rtol=RESCORE_RTOL, atol=RESCORE_ATOL, equal_nan=True) and not a == b:
+            return False
+    return True

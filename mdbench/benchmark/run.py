@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from pathlib import Path
 import mdbench
 from mdbench import catalog
 from mdbench.benchmark import leaderboard
-from mdbench.benchmark.submission import write_submission
+from mdbench.benchmark.submission import read_submission, write_submission
 from mdbench.core.atomic import write_text_atomic
-from mdbench.core.errors import DatasetMissingError
+from mdbench.core.errors import DatasetMissingError, MdbenchError
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import ModelEntry, Task, TaskData
 from mdbench.data import store
@@ -63,15 +64,25 @@ def run(
     leaderboard_dir: Path | None = None,
     update_leaderboard: bool = True,
     record: bool = False,
+    device: str = "cpu",
+    threads: int | None = None,
     generate_missing: bool = True,
     progress: bool = True,
 ) -> RunResult:
-    """Run ``entry`` and the task's references on ``config``; see the module docstring."""
+    """Run ``entry`` and the task's references on ``config``; see the module docstring.
+
+    ``device`` is the torch device the model trains and predicts on (references run on the CPU);
+    ``threads`` the torch threads for training (default: every core).  Predictions are timed with
+    one thread, like the engines they are compared with.
+    """
     import torch
 
     cfg = task.spec.config(config)
+    _check_device(entry, device)
+    threads = threads or os.cpu_count() or 1
     torch.manual_seed(seed)
     data = load_task_data(task, cfg, generate_missing=generate_missing, progress=progress)
+    dataset_sha256 = store.dataset_hash(task.spec, cfg.name)
     stamp = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     outdir = Path(outdir or Path("runs") / f"{task.name.replace('/', '__')}__{entry.name}__{cfg.name}__seed{seed}")
     outdir.mkdir(parents=True, exist_ok=True)
@@ -80,17 +91,22 @@ def run(
     runs = [entry] + [r for r in catalog.references(task.name) if r.name != entry.name]
     predictions, scored = {}, {}
     for item in runs:
-        predictions[item.name], scored[item.name] = _fit_predict_score(task, item, data, seed, engine_speed,
-                                                                       outdir, progress)
+        predictions[item.name], scored[item.name] = _fit_predict_score(
+            task, item, data, seed, engine_speed, outdir, progress, device=device if item is entry else "cpu",
+            threads=threads)
     results = {
         "task": task.name,
         "config": cfg.name,
         "seed": seed,
         "dataset": task.dataset,
         "dataset_version": task.spec.version,
+        "dataset_sha256": dataset_sha256,
         "mdbench_version": mdbench.__version__,
         "date": stamp.isoformat(),
         "engine_items_per_second": engine_speed,
+        "device": device,
+        "training_threads": threads,
+        "timing_threads": 1,
         "targets": task.targets(data),
         "units": {m.name: m.units for m in task.metric_info()},
         "entries": scored,
@@ -100,22 +116,18 @@ def run(
     figures = plot(task, data, predictions, results, outdir) if plot else []
     board = None
     if update_leaderboard:
-        directory = leaderboard.record_dir() if record else leaderboard_dir or leaderboard.run_dir()
-        board = leaderboard.upsert(task, [
-            {
-                "model": name,
-                "role": res["role"],
-                "config": cfg.name,
-                "seed": seed,
-                "dataset_version": task.spec.version,
-                "mdbench_version": mdbench.__version__,
-                "date": stamp.isoformat(),
-                "command": res["command"],
-                "code": res["code"],
-                "metrics": res["metrics"],
-            }
-            for name, res in scored.items()
-        ], directory)
+        directory = Path(leaderboard.record_dir() if record else leaderboard_dir or leaderboard.run_dir())
+        entries = []
+        for name, res in scored.items():
+            entry = {"model": name, "role": res["role"], "config": cfg.name, "seed": seed,
+                     "dataset_version": task.spec.version, "dataset_sha256": dataset_sha256,
+                     "mdbench_version": mdbench.__version__, "date": stamp.isoformat(), "command": res["command"],
+                     "code": res["code"], "metrics": res["metrics"]}
+            entry["predictions"] = leaderboard.store_predictions(
+                task, entry, outdir / "predictions" / f"{name}.nc", directory,
+                limit=leaderboard.MAX_RECORDED_BYTES if record else None)
+            entries.append(entry)
+        board = leaderboard.upsert(task, entries, directory)
         if record:
             _record_figures(task, cfg.name, entry.name, figures, directory)
     return RunResult(outdir, results, figures, board)
@@ -146,24 +158,42 @@ def _timed_predict(model, data, seed: int, repeats: int = 3, budget: float = 2.0
     return pred, best
 
 
+def _check_device(entry: ModelEntry, device: str) -> None:
+    from mdbench.data.platforms import torch_devices
+
+    if device not in torch_devices():
+        raise MdbenchError(f"device {device!r} is not available here; available: {', '.join(torch_devices())}")
+    if device not in entry.devices:
+        raise MdbenchError(f"model {entry.name!r} runs on {', '.join(entry.devices)} only, not {device!r}")
+
+
 def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, engine_speed, outdir: Path,
-                       progress: bool):
+                       progress: bool, *, device: str, threads: int):
+    import torch
+
     visible = task.data_for(data, item.role)
+    torch.set_num_threads(threads)
     start = time.perf_counter()
-    model = item.factory().fit(visible, seed=seed, progress=progress)
+    model = (item.factory(device=device) if device != "cpu" else item.factory()).fit(visible, seed=seed,
+                                                                                     progress=progress)
     fit_seconds = time.perf_counter() - start
-    pred, predict_seconds = _timed_predict(model, visible, seed)
+    torch.set_num_threads(1)  # the engines are timed on one thread: so are the models
+    try:
+        pred, predict_seconds = _timed_predict(model, visible, seed)
+    finally:
+        torch.set_num_threads(threads)
     # a data reference (or any model marked `replays_frames`) replays stored frames: it generates
     # nothing, so it has no generation speed
     replays = item.role == "data reference" or getattr(model, "replays_frames", False)
     speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and not replays else None
     path = write_submission(pred, outdir / "predictions" / f"{item.name}.nc", task=task.name, model=item.name,
                             code=item.code, config=data.config.name, seed=seed, items_per_second=speed)
-    task.contract(data.config).validate(pred, str(path))
+    pred, _, _ = read_submission(task, path)  # score the file itself: what `--rescore` will read again
     scores = task.score(pred, data, items_per_second=speed, engine_items_per_second=engine_speed)
     return pred, {
         "role": item.role,
         "code": item.code,
+        "device": device,
         "fit_seconds": round(fit_seconds, 3),
         "predict_seconds": round(predict_seconds, 4),
         "items_per_second": speed,

@@ -5,6 +5,7 @@ Reading uses the netCDF4 engine only, so nothing in a submission is ever unpickl
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,11 @@ def write_submission(ds: xr.Dataset, path: Path, *, task: str, model: str, code:
 def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetConfig]:
     """Open, validate and return ``(predictions, metadata, dataset config)``."""
     path = Path(path)
-    if not path.is_file():
+    try:
+        exists = path.is_file()
+    except OSError as exc:  # e.g. a name longer than the filesystem allows
+        raise SubmissionError(f"{str(path)[:80]}…: {exc.strerror}") from None
+    if not exists:
         raise SubmissionError(f"{path}: no such file")
     try:
         with xr.open_dataset(path, engine="netcdf4", decode_times=False) as ds:
@@ -61,6 +66,9 @@ def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetCo
         ) from None
     meta = {k: _plain(v) for k, v in ds.attrs.items()}
     check_schema(meta, METADATA_SCHEMA, SubmissionError, str(path), field="global attribute ", top="metadata")
+    speed = meta.get("items_per_second")
+    if speed is not None and not math.isfinite(speed):
+        raise SubmissionError(f"{path}: global attribute items_per_second: {speed} is not a finite speed")
     if meta["task"] != task.name:
         raise SubmissionError(f"{path}: submission is for task {meta['task']!r}, not {task.name!r}")
     if meta["config"] not in task.spec.configs:

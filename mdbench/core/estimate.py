@@ -69,9 +69,14 @@ class Estimate:
 
 @dataclass(frozen=True)
 class MetricInfo:
-    """What a reported number is: name, units, description and which direction is better."""
+    """What a reported number is: name, units, description and which direction is better.
+
+    ``timing``: a speed measured on the machine of the run (reported, never compared when a
+    leaderboard entry is re-scored from its predictions).
+    """
 
     name: str
     units: str
     long_name: str
     higher_is_better: bool = False
+    timing: bool = False

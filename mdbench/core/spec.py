@@ -9,6 +9,7 @@ are the store's job (:mod:`mdbench.data.store`), so a new system only writes a s
 from __future__ import annotations
 
 import abc
+import copy
 import sys
 import sysconfig
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 import xarray as xr
 
-from mdbench.core.errors import unknown
+from mdbench.core.errors import MdbenchError, unknown
 from mdbench.core.params import DatasetConfig
 
 SPLITS = ("train", "val", "test")
@@ -75,6 +76,15 @@ class DatasetSpec(abc.ABC):
     splits: ClassVar[tuple[str, ...]] = SPLITS
     #: the dimension along which independent shards of one split are concatenated
     shard_dim: ClassVar[str] = "replica"
+    #: compute platforms the engine can run on (e.g. OpenMM's ``Reference``, ``CPU``, ``CUDA``), the
+    #: default first; empty: the engine has no choice.  A dataset made on another platform is not
+    #: bitwise identical: the manifest records the platform, and ``verify`` checks a dataset against
+    #: its own manifest.
+    platforms: ClassVar[tuple[str, ...]] = ()
+    #: what :meth:`work` counts (``"steps"``, ``"frames"``, ``"sweeps"``): progress and throughput
+    work_units: ClassVar[str] = "shards"
+    #: the platform this instance generates on (see :meth:`on_platform`)
+    platform: str | None = None
 
     # --- what a system implements ------------------------------------------------------------
     @abc.abstractmethod
@@ -88,6 +98,27 @@ class DatasetSpec(abc.ABC):
     def engine_versions(self) -> dict[str, str]:
         """Versions of the physics engines used, recorded in the manifest."""
         return {}
+
+    def work(self, config: DatasetConfig, shard: ShardSpec) -> float:
+        """Engine work of one shard in :attr:`work_units` (for progress, ETA and the throughput record)."""
+        return 1.0
+
+    def available_platforms(self) -> list[str]:
+        """The platforms of :attr:`platforms` present on this machine (engines override to ask the hardware)."""
+        return list(self.platforms)
+
+    def on_platform(self, platform: str | None) -> "DatasetSpec":
+        """This spec, generating on ``platform`` (``None``: the default, the first of :attr:`platforms`)."""
+        if platform is None:
+            platform = self.platform or (self.platforms[0] if self.platforms else None)
+        elif not self.platforms:
+            raise MdbenchError(f"dataset {self.name!r} has no platform to choose (its engine runs on the CPU only)")
+        elif platform not in self.platforms or platform not in self.available_platforms():
+            raise MdbenchError(f"platform {platform!r} is not available for {self.name!r} on this machine; available: "
+                               f"{', '.join(self.available_platforms()) or '(none)'}")
+        clone = copy.copy(self)
+        clone.platform = platform
+        return clone
 
     # --- shared behaviour ----------------------------------------------------------------------
     def config(self, name: str | None = None) -> DatasetConfig:

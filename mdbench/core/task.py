@@ -136,8 +136,11 @@ class ModelEntry:
     task: str
     role: str
     summary: str
-    factory: Callable[[], SurrogateModel]
+    factory: Callable[..., SurrogateModel]
     citation: str = ""
+    #: torch devices the model can train and predict on; a factory called with ``device=...`` for any
+    #: other than ``"cpu"``
+    devices: tuple[str, ...] = ("cpu",)
 
     def __post_init__(self):
         if self.role not in ROLES:
@@ -204,3 +207,7 @@ class Task(abc.ABC):
 
     def info_by_name(self) -> dict[str, MetricInfo]:
         return {m.name: m for m in self.metric_info()}
+
+    def leaderboard_columns_for(self, config: DatasetConfig) -> tuple[str, ...]:
+        """The columns of ``config``'s table (tasks whose metric grid follows the config override this)."""
+        return self.leaderboard_columns

@@ -1,7 +1,9 @@
 """Run independent shards serially, on a local dask.distributed cluster, or on a remote one.
 
 Shards are pure functions of their arguments (the seed is part of the shard), so the three modes
-give bit-identical results; only the wall time differs.
+give bit-identical results; only the wall time differs.  The functions run here return small
+records (the shard writes its own data, see :mod:`mdbench.data.store`), so nothing large travels
+through the scheduler.
 """
 
 from __future__ import annotations
@@ -10,11 +12,18 @@ from typing import Any, Callable, Sequence
 
 from tqdm.auto import tqdm
 
+from mdbench.core.errors import MdbenchError
+
+#: seconds to wait for a dask scheduler before giving up with a one-line error
+CONNECT_TIMEOUT = 10
+
 
 def run_shards(
     fn: Callable[..., Any],
     args: Sequence[tuple],
     *,
+    weights: Sequence[float] | None = None,
+    unit: str = "shard",
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
@@ -24,31 +33,56 @@ def run_shards(
 
     Parameters
     ----------
+    weights
+        Work of each call in ``unit`` (e.g. integrator steps): the progress bar counts it, so its
+        rate is the engine's throughput and its ETA is honest when shards differ in size.
     workers
         Start a local cluster with this many single-threaded worker processes (``None`` or 1:
         run in this process).
     scheduler
         Connect to an existing scheduler instead (``tcp://host:port``).
     """
-    if scheduler is None and (workers is None or workers <= 1):
-        return [fn(*a) for a in tqdm(args, desc=desc, unit="shard", disable=not progress)]
+    if workers is not None and workers < 1:
+        raise MdbenchError(f"--workers must be a positive number of processes, not {workers}")
+    weights = list(weights) if weights is not None else [1.0] * len(args)
+    bar = tqdm(total=sum(weights), desc=desc, unit=unit, unit_scale=True, disable=not progress,
+               postfix={"shards": f"0/{len(args)}"})
+    try:
+        if scheduler is None and (workers is None or workers == 1):
+            results = []
+            for i, (a, w) in enumerate(zip(args, weights)):
+                results.append(fn(*a))
+                bar.update(w)
+                bar.set_postfix(shards=f"{i + 1}/{len(args)}")
+            return results
+        return _run_dask(fn, args, weights, workers, scheduler, bar)
+    finally:
+        bar.close()
 
+
+def _run_dask(fn, args, weights, workers, scheduler, bar) -> list[Any]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-    client = Client(scheduler or cluster)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        client = Client(scheduler or cluster, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        if cluster is not None:
+            cluster.close()
+        raise MdbenchError(f"cannot reach the dask scheduler at {scheduler!r} ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0] if str(err) else 'no answer'}); start one with "
+                           "`dask scheduler` or drop --scheduler") from None
     try:
         futures = [client.submit(fn, *a, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
-        with tqdm(total=len(futures), desc=desc, unit="shard", disable=not progress) as bar:
-            for future in as_completed(futures):
-                results[index[future.key]] = future.result()
-                bar.update()
+        for done, future in enumerate(as_completed(futures), start=1):
+            i = index[future.key]
+            results[i] = future.result()
+            bar.update(weights[i])
+            bar.set_postfix(shards=f"{done}/{len(args)}")
         return results
     finally:
         client.close()

@@ -2,15 +2,22 @@
 
 Guarantees
 ----------
-* **Atomic.** A config is generated into a private temporary directory and moved into place with
+* **Atomic.** A config is assembled in a private temporary directory and moved into place with
   one ``rename`` only after every split is written, re-read and hashed; the manifest is the last
-  file written.  An interrupted generation leaves only a temporary directory, which is ignored by
-  the loader and removed by the next generation.
+  file written.  An interrupted generation never leaves a dataset that loads wrong.
+* **Resumable.** Every shard is written (atomically) to ``<version>/.shards-<config>/`` by whoever
+  computes it — this process or a dask worker, so arrays never travel through the scheduler (a
+  remote cluster needs this directory on a filesystem its workers share).  A generation that was
+  killed resumes from the shards that were finished, and the result is bit-identical to an
+  uninterrupted run: the splits are always assembled from the shard files.
 * **Serialised.** Generations of the same config take an exclusive file lock, so two concurrent
   ``mdbench data generate`` calls cannot interleave; the second waits (or fails after ``timeout``).
-* **Verified.** The manifest records a sha256 over the *array bytes* (names, dtypes, shapes and
-  values of every variable and coordinate), so the hash does not depend on netCDF/HDF5 file
-  layout or library versions.  Loading re-computes it unless ``verify=False``.
+* **Verified.** Each split's sha256 covers its arrays (names, dtypes, shapes, values) *and* their
+  attributes and the global attributes, so it does not depend on the netCDF/HDF5 file layout but a
+  changed unit or split label fails.  The manifest's own sha256 covers everything that gives the
+  data its meaning (name, version, config, seed, every parameter, the platform, the shard seeds, the
+  split hashes), and its parameters must equal the config this mdbench defines.  Loading
+  re-computes the split hash unless ``verify=False``.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import platform
+import platform as _platform
 import shutil
 import tempfile
 import time
@@ -32,13 +39,48 @@ import numpy as np
 import platformdirs
 import xarray as xr
 
-from mdbench.core.atomic import write_text_atomic
-from mdbench.core.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError
-from mdbench.core.spec import DatasetSpec
+from mdbench.core.atomic import atomic_output, write_text_atomic
+from mdbench.core.hashing import canonical_json, plain, sha256_json
+from mdbench.core.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError, check_schema
+from mdbench.core.params import DatasetConfig
+from mdbench.core.spec import DatasetSpec, ShardSpec
 from mdbench.data.sharding import run_shards
 
 MANIFEST = "manifest.json"
+#: version of the manifest and hash layout; a manifest of another format is regenerated
+STORE_FORMAT = 2
 _TMP_PREFIX = ".tmp-"
+_SHARD_ATTR = "mdbench_shard"  # provenance of a shard file, removed before assembly
+_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+MANIFEST_SCHEMA = {
+    "type": "object",
+    "required": ["store_format", "name", "version", "config", "seed", "params", "notes", "platform", "shards",
+                 "splits", "sha256"],
+    "properties": {
+        "store_format": {"const": STORE_FORMAT},
+        "name": {"type": "string"},
+        "version": {"type": "string"},
+        "config": {"type": "string"},
+        "seed": {"type": "integer"},
+        "params": {"type": "object"},
+        "notes": {"type": "array", "items": {"type": "string"}},
+        "platform": {"type": ["string", "null"]},
+        "shards": {"type": "array", "items": {
+            "type": "object", "required": ["split", "index", "seed"],
+            "properties": {"split": {"type": "string"}, "index": {"type": "integer"}, "seed": {"type": "integer"}}}},
+        "splits": {"type": "object", "minProperties": 1, "additionalProperties": {
+            "type": "object", "required": ["file", "sha256", "sizes"],
+            "properties": {
+                # a plain file name: every path stays inside the dataset directory
+                "file": {"type": "string", "pattern": r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.nc$"},
+                "sha256": _SHA256,
+                "sizes": {"type": "object", "additionalProperties": {"type": "integer"}},
+            }}},
+        "sha256": _SHA256,
+    },
+}
+#: the manifest fields its own sha256 covers (the rest is provenance: dates, versions, timings)
+IDENTITY = ("store_format", "name", "version", "config", "seed", "params", "notes", "platform", "shards", "splits")
 
 
 def home() -> Path:
@@ -51,7 +93,7 @@ def dataset_dir(spec: DatasetSpec, config: str) -> Path:
 
 
 def content_hash(ds: xr.Dataset) -> str:
-    """sha256 over the names, dtypes, shapes and bytes of every variable (not the file bytes)."""
+    """sha256 over every variable's name, dtype, shape, bytes and attributes, and the global attributes."""
     h = hashlib.sha256()
     for name in sorted(map(str, ds.variables)):
         values = np.ascontiguousarray(ds[name].values)
@@ -61,7 +103,13 @@ def content_hash(ds: xr.Dataset) -> str:
             payload = values.tobytes()
         h.update(f"{name}|{values.dtype.str}|{values.shape}|".encode())
         h.update(payload)
+        h.update(f"|attrs|{canonical_json(ds[name].attrs)}|".encode())
+    h.update(f"global|{canonical_json(ds.attrs)}".encode())
     return h.hexdigest()
+
+
+def manifest_hash(manifest: dict) -> str:
+    return sha256_json({k: manifest.get(k) for k in IDENTITY})
 
 
 def _encoding(ds: xr.Dataset) -> dict[str, dict]:
@@ -73,7 +121,7 @@ def _encoding(ds: xr.Dataset) -> dict[str, dict]:
 
 
 def _versions(spec: DatasetSpec) -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+    versions = {"python": _platform.python_version()}
     for pkg in ("mdbench", "numpy", "xarray", "netCDF4"):
         try:
             versions[pkg] = metadata.version(pkg)
@@ -83,6 +131,57 @@ def _versions(spec: DatasetSpec) -> dict[str, str]:
     return versions
 
 
+# --- shards --------------------------------------------------------------------------------------
+def _shard_key(spec: DatasetSpec, cfg: DatasetConfig) -> str:
+    """What a shard file must have been made from to be reused: dataset, version, config, platform."""
+    return sha256_json({"name": spec.name, "version": spec.version, **cfg.to_record(), "platform": spec.platform})
+
+
+def _shard_path(shard_dir: Path, shard: ShardSpec) -> Path:
+    return shard_dir / f"{shard.split}-{shard.index:05d}.nc"
+
+
+def produce_shard(spec: DatasetSpec, cfg: DatasetConfig, shard: ShardSpec, path: str, key: str) -> dict:
+    """Generate one shard and write it (atomically) to ``path``; returns its timing record.
+
+    Runs wherever the shard is computed (here or on a dask worker), so only this small record
+    travels back.
+    """
+    start = time.perf_counter()
+    ds = spec.generate_shard(cfg, shard)
+    seconds = time.perf_counter() - start
+    work = float(spec.work(cfg, shard))
+    record = {"split": shard.split, "index": shard.index, "seconds": round(seconds, 3), "work": work,
+              "units": spec.work_units, "work_per_second": work / seconds if seconds > 0 else None}
+    ds.attrs.update({f"{_SHARD_ATTR}_key": key, f"{_SHARD_ATTR}_record": json.dumps(record)})
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(Path(path)) as tmp:
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=_encoding(ds))
+    return record
+
+
+def _finished_shard(path: Path, key: str) -> dict | None:
+    """The timing record of a complete shard file made from ``key``, or ``None`` (absent, stale, damaged)."""
+    if not path.is_file():
+        return None
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            if ds.attrs.get(f"{_SHARD_ATTR}_key") != key:
+                return None
+            return json.loads(ds.attrs[f"{_SHARD_ATTR}_record"])
+    except Exception:  # a damaged file is simply made again
+        return None
+
+
+def _read_shard(path: Path) -> xr.Dataset:
+    with xr.open_dataset(path, engine="netcdf4") as ds:
+        ds = ds.load()
+    for attr in [a for a in ds.attrs if a.startswith(_SHARD_ATTR)]:
+        del ds.attrs[attr]
+    return ds
+
+
+# --- generation ----------------------------------------------------------------------------------
 def generate(
     spec: DatasetSpec,
     config: str | None = None,
@@ -90,6 +189,7 @@ def generate(
     force: bool = False,
     workers: int | None = None,
     scheduler: str | None = None,
+    platform: str | None = None,
     progress: bool = True,
     lock_timeout: float = -1,
 ) -> Path:
@@ -98,15 +198,20 @@ def generate(
     Parameters
     ----------
     force
-        Regenerate even when a verified copy exists.
+        Regenerate even when a verified copy exists (finished shards of an interrupted run are
+        discarded too).
     workers
         Run shards on a local ``dask.distributed`` cluster with this many worker processes.
     scheduler
         Address of an existing ``dask.distributed`` scheduler (``tcp://host:8786``); its workers
-        must have mdbench installed.  Results are identical to a serial run.
+        must have mdbench installed and share the store's filesystem.  Results are identical to a
+        serial run.
+    platform
+        Compute platform of the engine (see :attr:`DatasetSpec.platforms`); recorded in the manifest.
     lock_timeout
         Seconds to wait for a concurrent generation of the same config (``-1``: wait forever).
     """
+    spec = spec.on_platform(platform)
     cfg = spec.config(config)
     target = dataset_dir(spec, cfg.name)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -120,53 +225,74 @@ def generate(
         ) from None
     try:
         for stale in target.parent.glob(f"{_TMP_PREFIX}{cfg.name}-*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted generation
+            shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted assembly
         if not force:
             try:
                 verify(spec, cfg.name)
                 return target
             except (DatasetMissingError, DatasetCorruptError):
                 pass
-        start = time.perf_counter()
-        shards = spec.shards(cfg)
-        parts = run_shards(
-            spec.generate_shard, [(cfg, s) for s in shards], workers=workers, scheduler=scheduler,
-            progress=progress, desc=f"generating {spec.name}/{cfg.name}",
-        )
-        tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{cfg.name}-", dir=target.parent))
-        manifest: dict[str, Any] = {
-            "name": spec.name,
-            "version": spec.version,
-            **cfg.to_record(),
-            "shards": [s.to_record() for s in shards],
-            "versions": _versions(spec),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "splits": {},
-        }
-        for split in spec.splits:
-            split_parts = [p for s, p in zip(shards, parts) if s.split == split]
-            ds = spec.assemble(cfg, split, split_parts)
-            path = tmp / f"{split}.nc"
-            ds.to_netcdf(path, engine="netcdf4", encoding=_encoding(ds))
-            with xr.open_dataset(path, engine="netcdf4") as back:  # hash what was written
-                digest = content_hash(back.load())
-            manifest["splits"][split] = {
-                "file": path.name,
-                "sha256": digest,
-                "sizes": {str(k): int(v) for k, v in ds.sizes.items()},
-            }
-        manifest["generation_seconds"] = round(time.perf_counter() - start, 3)
-        write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-        _replace_dir(tmp, target)
+        _generate_locked(spec, cfg, target, force=force, workers=workers, scheduler=scheduler, progress=progress)
         return target
     finally:
         lock.release()
 
 
+def _generate_locked(spec: DatasetSpec, cfg: DatasetConfig, target: Path, *, force: bool, workers, scheduler,
+                     progress: bool) -> None:
+    start = time.perf_counter()
+    shard_dir = target.parent / f".shards-{cfg.name}"
+    if force:
+        shutil.rmtree(shard_dir, ignore_errors=True)
+    key = _shard_key(spec, cfg)
+    shards = spec.shards(cfg)
+    records = {(s.split, s.index): _finished_shard(_shard_path(shard_dir, s), key) for s in shards}
+    todo = [s for s in shards if records[(s.split, s.index)] is None]
+    if len(todo) < len(shards) and progress:
+        print(f"{spec.name}/{cfg.name}: resuming an interrupted generation, reusing {len(shards) - len(todo)} "
+              f"of {len(shards)} finished shards")
+    done = run_shards(
+        produce_shard, [(spec, cfg, s, str(_shard_path(shard_dir, s)), key) for s in todo],
+        weights=[spec.work(cfg, s) for s in todo], unit=spec.work_units, workers=workers, scheduler=scheduler,
+        progress=progress, desc=f"generating {spec.name}/{cfg.name}",
+    )
+    records.update({(s.split, s.index): r for s, r in zip(todo, done)})
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{cfg.name}-", dir=target.parent))
+    manifest: dict[str, Any] = {
+        "store_format": STORE_FORMAT,
+        "name": spec.name,
+        "version": spec.version,
+        **cfg.to_record(),
+        "platform": spec.platform,
+        "shards": [s.to_record() for s in shards],
+        "splits": {},
+    }
+    for split in spec.splits:
+        parts = [_read_shard(_shard_path(shard_dir, s)) for s in shards if s.split == split]
+        ds = spec.assemble(cfg, split, parts)
+        path = tmp / f"{split}.nc"
+        ds.to_netcdf(path, engine="netcdf4", encoding=_encoding(ds))
+        with xr.open_dataset(path, engine="netcdf4") as back:  # hash what was written
+            digest = content_hash(back.load())
+        manifest["splits"][split] = {"file": path.name, "sha256": digest,
+                                     "sizes": {str(k): int(v) for k, v in ds.sizes.items()}}
+    manifest["sha256"] = manifest_hash(manifest)
+    manifest.update({
+        "versions": _versions(spec),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "generation_seconds": round(time.perf_counter() - start, 3),
+        "shard_runs": [records[(s.split, s.index)] for s in shards],
+        "shards_reused": len(shards) - len(todo),
+    })
+    write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    _replace_dir(tmp, target)
+    shutil.rmtree(shard_dir, ignore_errors=True)
+
+
 def _replace_dir(new: Path, target: Path) -> None:
     """Move ``new`` to ``target``; an old ``target`` is moved aside first and then deleted."""
     old = None
-    if target.exists():
+    if target.exists() or target.is_symlink():
         old = target.with_name(f"{_TMP_PREFIX}{target.name}-old-{os.getpid()}")
         os.rename(target, old)
     os.rename(new, target)
@@ -174,17 +300,52 @@ def _replace_dir(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+# --- reading -------------------------------------------------------------------------------------
 def read_manifest(spec: DatasetSpec, config: str | None = None) -> dict:
+    """The validated manifest of a generated config.
+
+    Raises
+    ------
+    DatasetMissingError
+        Never generated (or its generation did not finish).
+    DatasetCorruptError
+        Unreadable, malformed, edited, of another store format, or made with other parameters
+        than this mdbench's config.
+    """
     cfg = spec.config(config)
-    path = dataset_dir(spec, cfg.name) / MANIFEST
+    directory = dataset_dir(spec, cfg.name)
+    path = directory / MANIFEST
     fix = f"run `mdbench data generate {spec.name} --config {cfg.name}`"
     if not path.exists():
-        raise DatasetMissingError(f"dataset {spec.name}/{cfg.name} v{spec.version} is not at {path.parent}; {fix}")
+        raise DatasetMissingError(f"dataset {spec.name}/{cfg.name} v{spec.version} is not at {directory}; {fix}")
     try:
         manifest = json.loads(path.read_text())
-        manifest["splits"]  # noqa: B018 - presence check
-    except (ValueError, KeyError):
-        raise DatasetCorruptError(f"manifest {path} is unreadable; {fix} --force") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DatasetCorruptError(f"manifest {path} is unreadable ({type(exc).__name__}); {fix}") from None
+    if isinstance(manifest, dict) and manifest.get("store_format") != STORE_FORMAT and "splits" in manifest:
+        raise DatasetCorruptError(f"{directory} was written by another store format "
+                                  f"({manifest.get('store_format', 1)!r}, this mdbench reads {STORE_FORMAT}); {fix}")
+    try:
+        check_schema(manifest, MANIFEST_SCHEMA, DatasetCorruptError, f"manifest {path}", top="manifest")
+    except DatasetCorruptError as err:
+        raise DatasetCorruptError(f"{err}; {fix}") from None
+    if manifest["sha256"] != manifest_hash(manifest):
+        raise DatasetCorruptError(f"manifest {path} was changed after generation (its sha256 does not match); {fix}")
+    expected = {"name": spec.name, "version": spec.version, **cfg.to_record()}
+    changed = sorted(k for k, v in expected.items() if plain(manifest.get(k)) != plain(v))
+    if changed:
+        detail = changed[0]
+        if detail == "params":
+            detail = next(f"parameter {p!r}" for p in sorted(set(manifest["params"]) | set(expected["params"]))
+                          if manifest["params"].get(p) != plain(expected["params"].get(p)))
+        raise DatasetCorruptError(f"{directory} was generated with another {detail} than this mdbench's "
+                                  f"{spec.name}/{cfg.name}; {fix} --force")
+    if set(manifest["splits"]) != set(spec.splits):
+        raise DatasetCorruptError(f"manifest {path} lists splits {sorted(manifest['splits'])}, "
+                                  f"expected {sorted(spec.splits)}; {fix}")
+    for entry in manifest["splits"].values():
+        if not (directory / entry["file"]).resolve().is_relative_to(directory.resolve()):
+            raise DatasetCorruptError(f"manifest {path} points outside its directory ({entry['file']}); {fix}")
     return manifest
 
 
@@ -205,23 +366,23 @@ def load(
     DatasetMissingError
         The config was never generated (or its generation did not finish).
     DatasetCorruptError
-        A file cannot be read or its content hash differs from the manifest.
+        A file cannot be read, its content hash differs from the manifest, or the manifest is bad.
     """
     cfg = spec.config(config)
     spec.check_split(split)
     manifest = read_manifest(spec, cfg.name)
-    entry = manifest["splits"].get(split)
-    fix = f"run `mdbench data generate {spec.name} --config {cfg.name} --force`"
-    path = dataset_dir(spec, cfg.name) / (entry["file"] if entry else f"{split}.nc")
-    if entry is None or not path.exists():
+    entry = manifest["splits"][split]
+    fix = f"run `mdbench data generate {spec.name} --config {cfg.name}`"
+    path = dataset_dir(spec, cfg.name) / entry["file"]
+    if not path.is_file():
         raise DatasetMissingError(f"{path} is missing; {fix}")
     try:
         with xr.open_dataset(path, engine="netcdf4") as ds:
             ds = ds.load()
     except Exception as exc:  # netCDF4/HDF5 raise many types for damaged files
-        raise DatasetCorruptError(f"cannot read {path} ({type(exc).__name__}); {fix}") from None
+        raise DatasetCorruptError(f"cannot read {path} ({type(exc).__name__}); {fix} --force") from None
     if verify and content_hash(ds) != entry["sha256"]:
-        raise DatasetCorruptError(f"content hash of {path} does not match its manifest; {fix}")
+        raise DatasetCorruptError(f"content hash of {path} does not match its manifest; {fix} --force")
     return ds
 
 
@@ -237,3 +398,9 @@ def load_splits(spec: DatasetSpec, config: str | None = None, *,
     manifest = read_manifest(spec, cfg.name)
     splits = {split: load(spec, cfg.name, split, verify=verify) for split in spec.splits}
     return splits, {split: manifest["splits"][split]["sha256"] for split in spec.splits}
+
+
+def dataset_hash(spec: DatasetSpec, config: str | None = None) -> str:
+    """The manifest's sha256: one hash for everything that gives a generated config its meaning."""
+    return read_manifest(spec, config)["sha256"]
+

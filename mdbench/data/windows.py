@@ -15,12 +15,18 @@ from mdbench.core.params import DatasetConfig
 
 def trajectories(ds: xr.Dataset, variable: str, *, time_dim: str = "time", replica_dim: str = "replica",
                  dtype=None) -> list[np.ndarray]:
-    """One ``[time, ...]`` array per replica of ``ds[variable]`` (a single one if there is no replica axis)."""
+    """One ``[time, ...]`` array per replica of ``ds[variable]`` (a single one if there is no replica axis).
+
+    Replicas of unequal length are stored padded, with their lengths in an ``n_frames(replica)``
+    variable; each array is cut to its own length.
+    """
     da = ds[variable]
     if replica_dim not in da.dims:
         return [np.asarray(da.transpose(time_dim, ...).values, dtype=dtype)]
     values = da.transpose(replica_dim, time_dim, ...).values
-    return [np.asarray(values[r], dtype=dtype) for r in range(da.sizes[replica_dim])]
+    n = da.sizes[replica_dim]
+    lengths = ds["n_frames"].values if "n_frames" in ds and ds["n_frames"].dims == (replica_dim,) else [None] * n
+    return [np.asarray(values[r][:lengths[r]], dtype=dtype) for r in range(n)]
 
 
 def window_origins(lengths: list[int], history: int, lead: int) -> np.ndarray:

@@ -7,7 +7,7 @@ from mdbench.core.estimate import Estimate, MetricInfo
 
 def speedup_info(engine: str) -> MetricInfo:
     """The ``generation_speedup`` metric, described against ``engine`` (e.g. "OpenMM")."""
-    return MetricInfo("generation_speedup", "×", f"synthetic frames/s ÷ {engine} frames/s", True)
+    return MetricInfo("generation_speedup", "×", f"synthetic frames/s ÷ {engine} frames/s", True, timing=True)
 
 
 def generation_speedup(items_per_second: float | None, engine_items_per_second: float | None) -> Estimate:

@@ -1,6 +1,6 @@
 """Regression metrics for per-item predictions of an extensive quantity (e.g. the total energy).
 
-Items are independent samples (not a trajectory), so the 5-block standard errors of
+Items are independent samples (not a trajectory), so the block standard errors of
 :func:`mdbench.metrics.base.block_estimate` are taken over a fixed random partition of the items
 (seeded, the same for every submission) rather than over contiguous blocks, which could be sorted
 by temperature or size.
@@ -51,15 +51,16 @@ def shuffled(columns: list[np.ndarray], seed: int = 0) -> np.ndarray:
 
 
 def estimates(compute, rows: np.ndarray, info: list[MetricInfo]) -> dict[str, Estimate]:
-    """``compute(rows)`` as named estimates, with 5-block standard errors over the (shuffled) rows.
+    """``compute(rows)`` as named estimates, with block standard errors over the (shuffled) rows.
 
-    Sets too small for :data:`MIN_PER_BLOCK` items in each of the 5 blocks get no standard error.
+    Sets too small for :data:`MIN_PER_BLOCK` items in each block get no standard error.
     """
     if len(rows) < N_BLOCKS * MIN_PER_BLOCK:
         values, errors = np.atleast_1d(compute(rows)), np.full(len(info), np.nan)
     else:
         values, errors = block_estimate(compute, rows)
-    return {i.name: Estimate(float(v), float(e) if math.isfinite(e) else None)
+    how = f"{N_BLOCKS} random blocks of the {len(rows)} items"
+    return {i.name: Estimate(float(v), float(e), N_BLOCKS, how) if math.isfinite(e) else Estimate(float(v))
             for i, v, e in zip(info, values, errors)}
 
 

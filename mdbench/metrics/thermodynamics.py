@@ -88,7 +88,7 @@ def peak_temperature(grid: np.ndarray, curve: np.ndarray) -> float:
 
 def thermodynamic_errors(energy: np.ndarray, temperature: np.ndarray, grid: np.ndarray, n_spins: int,
                          exact_energy: np.ndarray, exact_cv: np.ndarray, exact_peak: float) -> dict[str, Estimate]:
-    """The numbers of :data:`THERMO_INFO` with 5-block standard errors over random subsets of the samples.
+    """The numbers of :data:`THERMO_INFO` with block standard errors over random subsets of the samples.
 
     ``grid`` must be evenly spaced; ``exact_energy``/``exact_cv`` are the exact per-spin curves on it.
     """

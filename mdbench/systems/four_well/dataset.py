@@ -50,8 +50,13 @@ class FourWell(DatasetSpec):
         "prinz": _config("prinz", "A = 4, deeptime's prinz_potential; small sizes", 4.0, (2_000_000, 500_000, 2_000_000), 4),
     }
 
+    work_units = "steps"
+
     def n_shards(self, config: DatasetConfig, split: str) -> int:
         return 1
+
+    def work(self, config: DatasetConfig, shard: ShardSpec) -> float:
+        return config[f"{shard.split}_steps"] + config["equilibration_steps"]
 
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
         n_frames = config[f"{shard.split}_steps"] // config["save_every"]

@@ -68,7 +68,7 @@ def _transition_density(task, predictions, results, exact, path: Path) -> Path:
 def _timescales(results, exact, path: Path) -> Path:
     k = len(exact["timescales_binned"])
     names = [n for n, e in results["entries"].items() if e["role"] != "static reference"]
-    fig, axes = timescale_axes(results, names, k, "implied timescale [time]", note="± 5-block SE")
+    fig, axes = timescale_axes(results, names, k, "implied timescale [time]")
     for i, ax in enumerate(axes):
         ax.axhline(exact["timescales_binned"][i], color="k", lw=1, label="exact (metric's 50 bins)")
         ax.axhline(exact["timescales_continuum"][i], color="k", lw=1, ls=":", label="exact (continuum)")

@@ -48,7 +48,7 @@ class FourWellPropagator(Task):
     spec = FOUR_WELL
     summary = "synthetic trajectory at lag τ vs the exact transfer operator"
     primary_metric = "free_energy_rmse"
-    error_note = "standard error from 5 blocks of the trajectory"
+    error_note = "standard error from 10 contiguous blocks of the trajectory"
     leaderboard_columns = (
         "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error", "transition_density_error",
         "well_transition_rate_rel_error", "generation_speedup",

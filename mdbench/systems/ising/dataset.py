@@ -95,8 +95,13 @@ class Ising(DatasetSpec):
         """Linear size L of the lattices in ``split`` (spins)."""
         return self.split_plan(config, self.check_split(split))[0]
 
+    work_units = "configurations"
+
     def n_shards(self, config: DatasetConfig, split: str) -> int:
         return len(self.split_plan(config, split)[1])
+
+    def work(self, config: DatasetConfig, shard: ShardSpec) -> float:
+        return self.split_plan(config, shard.split)[2]
 
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
         size, temps, per_t = self.split_plan(config, shard.split)

@@ -18,6 +18,7 @@ import xarray as xr
 
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import DatasetSpec, ShardSpec
+from mdbench.data.platforms import openmm_platforms
 from mdbench.systems.md_forecast import physics as proteins
 
 
@@ -48,12 +49,13 @@ def md_params(setup: proteins.MDSetup, *, replicas: tuple[int, int, int], equili
     return params
 
 
-def setup_from(config: DatasetConfig) -> proteins.MDSetup:
+def setup_from(config: DatasetConfig, platform: str = "CPU") -> proteins.MDSetup:
     cutoff = config["cutoff"]
     return proteins.MDSetup(
         forcefield=tuple(config["forcefield"].split(" + ")),
         cutoff_nm=None if cutoff == "none" else float(cutoff),
         temperature_k=config["temperature"], friction_per_ps=config["friction"], timestep_fs=config["timestep"],
+        platform=platform,
     )
 
 
@@ -61,6 +63,8 @@ class ForecastMDDataset(DatasetSpec):
     """Base spec: subclasses give the structure (:meth:`structure`) and optionally a pulling setup."""
 
     shard_dim = "replica"
+    platforms = ("CPU", "Reference", "CUDA", "OpenCL")
+    work_units = "steps"
 
     def structure(self, config: DatasetConfig, setup: proteins.MDSetup):
         raise NotImplementedError
@@ -71,8 +75,17 @@ class ForecastMDDataset(DatasetSpec):
     def n_shards(self, config: DatasetConfig, split: str) -> int:
         return config[f"n_{split}"]
 
+    def work(self, config: DatasetConfig, shard: ShardSpec) -> float:
+        steps = config["equilibration_steps"] + config["n_frames"] * config["save_every"]
+        if shard.split == "test":  # the Langevin continuations from every restart frame
+            steps += len(config["restart_frames"]) * config["members"] * max(config["leads"]) * config["save_every"]
+        return steps
+
+    def available_platforms(self) -> list[str]:
+        return openmm_platforms()
+
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
-        setup = setup_from(config)
+        setup = setup_from(config, self.platform or self.platforms[0])
         modeller = self.structure(config, setup)
         pulling = self.pulling(config, modeller)
         engine = proteins.Engine(modeller, setup, shard.seed, pulling)

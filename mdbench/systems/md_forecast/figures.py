@@ -35,7 +35,8 @@ def _rmsd_vs_lead(results, config, path: Path) -> Path:
 def _data_over_time(test, path: Path) -> Path:
     pulling = "work" in test
     fig, axes = plt.subplots(1, 2 if pulling else 1, figsize=(10 if pulling else 5.5, 3.6), squeeze=False)
-    ca, t_ps = test["ca"].values, test["time"].values / 1000.0
+    elapsed = test["elapsed"].values[0] if "elapsed" in test else test["time"].values  # imports: per trajectory
+    ca, t_ps = test["ca"].values, elapsed / 1000.0
     for r in range(ca.shape[0]):
         drift = np.sqrt(np.mean(np.sum((ca[r] - ca[r, :1]) ** 2, axis=-1), axis=-1))
         axes[0][0].plot(t_ps, drift, label=f"test replica {r}")

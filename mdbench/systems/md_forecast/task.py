@@ -47,33 +47,65 @@ def rmsd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(np.mean(np.sum((a - b) ** 2, axis=-1), axis=-1))
 
 
-def ratio_estimate(model: np.ndarray, static: np.ndarray) -> Estimate:
-    """mean(model)/mean(static) over paired windows, with its delta-method standard error."""
-    m, s = model.mean(), static.mean()
+def independent_groups(wins: list[tuple[int, int]], span: int) -> np.ndarray:
+    """Group label of every window: windows of one replica whose origins are closer than ``span``
+    frames (history + lead: their frames overlap) are chained into one group, never counted apart."""
+    labels = np.empty(len(wins), dtype=int)
+    order = sorted(range(len(wins)), key=lambda k: wins[k])
+    group, last = -1, None
+    for k in order:
+        r, t = wins[k]
+        if last is None or r != last[0] or t - last[1] >= span:
+            group += 1
+        labels[k], last = group, (r, t)
+    return labels
+
+
+def _group_sums(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    return np.bincount(groups, weights=x, minlength=groups.max() + 1)
+
+
+def _how(n: int) -> str:
+    return f"cluster-robust over {n} groups of non-overlapping forecast windows"
+
+
+def mean_estimate(x: np.ndarray, groups: np.ndarray) -> Estimate:
+    """Mean over windows; its standard error treats overlapping windows (one group) as one piece."""
+    m, c = float(x.mean()), int(groups.max()) + 1
+    if c < 2:
+        return Estimate(m, None, c)
+    resid = _group_sums(x - m, groups)
+    return Estimate(m, float(math.sqrt(c / (c - 1) * np.sum(resid**2)) / len(x)), c, _how(c))
+
+
+def ratio_estimate(model: np.ndarray, static: np.ndarray, groups: np.ndarray) -> Estimate:
+    """mean(model)/mean(static) over paired windows, with its cluster-robust delta-method standard error."""
+    m, s, c = model.sum(), static.sum(), int(groups.max()) + 1
     if s == 0:
         return Estimate(math.nan)
-    r = m / s
-    if len(model) < 2:
-        return Estimate(r)
-    resid = (model - r * static) / s
-    return Estimate(r, float(resid.std(ddof=1) / math.sqrt(len(model))))
-
-
-def mean_estimate(x: np.ndarray) -> Estimate:
-    return Estimate(float(x.mean()), float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else None)
+    r = float(m / s)
+    if c < 2:
+        return Estimate(r, None, c)
+    resid = _group_sums(model - r * static, groups)
+    return Estimate(r, float(math.sqrt(c / (c - 1) * np.sum(resid**2)) / s), c, _how(c))
 
 
 class ForecastTask(Task):
     primary_metric = "rmsd_ratio_mean"
-    error_note = "standard error over the test windows (forecast origins)"
-    leaderboard_columns = ("rmsd_ratio_mean", "rmsd_h10_L1", "rmsd_h10_L15", "rmsd_h10_L60", "rmsd_ratio_h10_L15",
-                           "rmsd_ratio_h10_L60")
+    error_note = ("cluster-robust standard error over groups of forecast windows that do not overlap in time "
+                  "(n = groups)")
+    leaderboard_columns = ("rmsd_ratio_mean",)
 
     summary = "forecast Cα coordinates L frames ahead from h frames of history"
 
     def __init__(self, spec: DatasetSpec):
         self.spec = spec
         self.name = f"{spec.name}/forecast"
+
+    def leaderboard_columns_for(self, config: DatasetConfig) -> tuple[str, ...]:
+        """The longest history of the config: RMSD at its first lead, ratio to static at every lead."""
+        h, leads = max(config["histories"]), config["leads"]
+        return ("rmsd_ratio_mean", _name("rmsd", h, leads[0]), *(_name("rmsd_ratio", h, lead) for lead in leads))
 
     def contract(self, config: DatasetConfig) -> PredictionContract:
         # window and atom counts come from the generated test split (imports choose them at generation)
@@ -109,17 +141,19 @@ class ForecastTask(Task):
         config = data.config
         future, now = self.truth(data.test, config)
         pred = predictions["ca_forecast"].values
+        wins = windows(data.test)
         scores = {m.name: Estimate(math.nan) for m in self.metric_info()}
         ratios = []
         for i, h in enumerate(config["histories"]):
             for j, lead in enumerate(config["leads"]):
+                groups = independent_groups(wins, h + lead)
                 d_model = rmsd(pred[i, j], future[j])
                 d_static = rmsd(now, future[j])
-                scores[_name("rmsd", h, lead)] = mean_estimate(d_model)
-                scores[_name("rmsd_ratio", h, lead)] = ratio_estimate(d_model, d_static)
+                scores[_name("rmsd", h, lead)] = mean_estimate(d_model, groups)
+                scores[_name("rmsd_ratio", h, lead)] = ratio_estimate(d_model, d_static, groups)
                 aligned = np.array([kabsch_rmsd(p, f, center=True, superposition=True)
                                     for p, f in zip(pred[i, j], future[j])])
-                scores[_name("rmsd_aligned", h, lead)] = mean_estimate(aligned)
+                scores[_name("rmsd_aligned", h, lead)] = mean_estimate(aligned, groups)
                 ratios.append(scores[_name("rmsd_ratio", h, lead)].value)
         scores["rmsd_ratio_mean"] = Estimate(float(np.mean(ratios)))
         return scores

@@ -13,6 +13,7 @@ from mdbench.core.estimate import decode_number
 from mdbench.metrics.distribution import histogram
 from mdbench.metrics.structure import align_to
 from mdbench.plotting import entry_style, save_figure, timescale_axes
+from mdbench.metrics.base import N_BLOCKS
 from mdbench.systems.trpcage_like.metrics import N_TIMESCALES, as_blocks
 from mdbench.systems.trpcage_like.physics import native_structure
 
@@ -42,16 +43,16 @@ def _profiles(tables, results, ref, path: Path) -> Path:
     for name, table in tables.items():
         tic = as_blocks(table)[..., 0]
         f = _free_energy(histogram(tic, edges))
-        blocks = np.array([_free_energy(histogram(b, edges)) for b in np.array_split(tic, 5)])
+        blocks = np.array([_free_energy(histogram(b, edges)) for b in np.array_split(tic, N_BLOCKS)])
         blocks[~np.isfinite(blocks)] = np.nan
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # bins seen by < 2 blocks get no band
-            band = np.nanstd(blocks, axis=0, ddof=1) / np.sqrt(5)
+            band = np.nanstd(blocks, axis=0, ddof=1) / np.sqrt(N_BLOCKS)
         style = entry_style(results, name)
         ax.plot(centers, f, **style)
         ax.fill_between(centers, f - band, f + band, color=style["color"], alpha=0.2)
     ax.set(xlabel="reference TIC 1", ylabel="free energy [kT]", ylim=(-0.3, 8),
-           title="free-energy profile (bands: 5-block SE)")
+           title=f"free-energy profile (bands: SE over {N_BLOCKS} blocks)")
     ax.legend(fontsize=7)
     return save_figure(fig, path)
 
@@ -75,8 +76,7 @@ def _maps(tables, results, ref, path: Path) -> Path:
 
 def _timescales(results, path: Path) -> Path:
     target = results["targets"]["timescales"]
-    fig, axes = timescale_axes(results, list(results["entries"]), N_TIMESCALES, "relaxation time [ns, model time]",
-                               note="± 5-block SE")
+    fig, axes = timescale_axes(results, list(results["entries"]), N_TIMESCALES, "relaxation time [ns, model time]")
     for i, ax in enumerate(axes):
         ax.axhline(target[i], color="k", lw=1, label="Gō-model reference")
     axes[0].legend(fontsize=7)

@@ -1,7 +1,7 @@
 """Metrics of the ``trpcage-like/simulator`` task, all on the per-frame table of
 :func:`mdbench.systems.trpcage_like.features.frame_table` (input ``[n, T, columns]``).
 
-Error bars: 5-block standard errors (:func:`mdbench.metrics.base.block_estimate`) over the leading
+Error bars: block standard errors (:func:`mdbench.metrics.base.block_estimate`) over the leading
 axis; :func:`as_blocks` makes that axis groups of trajectories, or contiguous time blocks when a
 submission has fewer than 5 trajectories.
 """
@@ -14,7 +14,7 @@ import numpy as np
 
 from mdbench.core.estimate import MetricInfo
 from mdbench.metrics import structure
-from mdbench.metrics.base import TrajectoryMetric
+from mdbench.metrics.base import N_BLOCKS, TrajectoryMetric
 from mdbench.metrics.distribution import FreeEnergyRMSE
 from mdbench.metrics.kinetics import discretise
 from mdbench.systems.trpcage_like.features import ANGLES, BONDS, MINPAIR, NOVEL, RG, RMSD, Q
@@ -24,7 +24,7 @@ Q_FOLDED, Q_UNFOLDED = 0.8, 0.4  # dual cutoff on Q for folding/unfolding transi
 CLASH_DISTANCE = 0.30  # nm; Cα–Cα closer than this for |i − j| ≥ 3 is a clash (σ_rep = 0.4 nm)
 
 
-def as_blocks(table: np.ndarray, n_blocks: int = 5) -> np.ndarray:
+def as_blocks(table: np.ndarray, n_blocks: int = N_BLOCKS) -> np.ndarray:
     """``[n_traj, T, ...]`` → array whose leading axis ``block_estimate`` may split into ``n_blocks`` blocks.
 
     With ≥ ``n_blocks`` trajectories nothing changes (blocks are groups of trajectories); with

@@ -165,7 +165,7 @@ class TrpCageSimulator(Task):
         config = data.config
         model, n = physics.go_model(float(config["contact_cutoff"])), 100
         kwargs = dict(temperature=config["temperature"], friction=config["friction"], timestep=config["timestep"],
-                      save_every=config["lag"], seed=1, platform=config["platform"])
+                      save_every=config["lag"], seed=1, platform=self.spec.platforms[0])
         physics.simulate(model, 1, **kwargs)  # context creation and kernel compilation outside the timing
         start = time.perf_counter()
         physics.simulate(model, n, **kwargs)
