@@ -67,7 +67,9 @@ class CWGAN:
 
     def __init__(self, noise_dim: int = 50, hidden: tuple[int, ...] = (200, 200, 200), gp_weight: float = 10.0,
                  learning_rate: float = 5e-5, n_critic: int = 5, batch_size: int = 256,
-                 max_generator_steps: int = 20_000, time_budget: float | None = None, seed: int = 0, progress: bool = True):
+                 max_generator_steps: int = 20_000, time_budget: float | None = None, seed: int = 0, progress: bool = True,
+                 device: str = "cpu"):
+        self.device = device
         self.noise_dim, self.hidden, self.gp_weight = noise_dim, tuple(hidden), gp_weight
         self.learning_rate, self.n_critic, self.batch_size = learning_rate, n_critic, batch_size
         self.max_generator_steps, self.time_budget = max_generator_steps, time_budget
@@ -80,10 +82,10 @@ class CWGAN:
         rng = np.random.default_rng(self.seed)
         x_mean, x_std = x.mean(0), x.std(0) + 1e-6
         c_mean, c_std = c.mean(0), c.std(0) + 1e-6
-        xs = torch.as_tensor((x - x_mean) / x_std, dtype=torch.float32)
-        cs = torch.as_tensor((c - c_mean) / c_std, dtype=torch.float32)
-        gen = mlp(self.noise_dim + cs.shape[1], xs.shape[1], self.hidden)
-        critic = mlp(xs.shape[1] + cs.shape[1], 1, self.hidden)
+        xs = torch.as_tensor((x - x_mean) / x_std, dtype=torch.float32, device=self.device)
+        cs = torch.as_tensor((c - c_mean) / c_std, dtype=torch.float32, device=self.device)
+        gen = mlp(self.noise_dim + cs.shape[1], xs.shape[1], self.hidden).to(self.device)
+        critic = mlp(xs.shape[1] + cs.shape[1], 1, self.hidden).to(self.device)
         opt_g = torch.optim.RMSprop(gen.parameters(), lr=self.learning_rate)
         opt_d = torch.optim.RMSprop(critic.parameters(), lr=self.learning_rate)
         start = time.perf_counter()
@@ -93,8 +95,8 @@ class CWGAN:
                 idx = torch.as_tensor(rng.integers(len(xs), size=self.batch_size))
                 real, cond = xs[idx], cs[idx]
                 with torch.no_grad():
-                    fake = gen(torch.cat([torch.randn(len(idx), self.noise_dim), cond], 1))
-                eps = torch.rand(len(idx), 1)
+                    fake = gen(torch.cat([torch.randn(len(idx), self.noise_dim, device=self.device), cond], 1))
+                eps = torch.rand(len(idx), 1, device=self.device)
                 mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
                 grad = torch.autograd.grad(critic(torch.cat([mix, cond], 1)).sum(), mix, create_graph=True)[0]
                 penalty = ((grad.norm(dim=1) - 1.0) ** 2).mean()
@@ -105,7 +107,7 @@ class CWGAN:
                 opt_d.step()
             idx = torch.as_tensor(rng.integers(len(xs), size=self.batch_size))
             cond = cs[idx]
-            fake = gen(torch.cat([torch.randn(len(idx), self.noise_dim), cond], 1))
+            fake = gen(torch.cat([torch.randn(len(idx), self.noise_dim, device=self.device), cond], 1))
             loss_g = -critic(torch.cat([fake, cond], 1)).mean()
             opt_g.zero_grad()
             loss_g.backward()
@@ -115,7 +117,7 @@ class CWGAN:
                 bar.set_postfix(wasserstein=f"{w_dist.item():.3f}")
             if self.time_budget is not None and time.perf_counter() - start > self.time_budget:
                 break
-        gen.eval()
+        gen.eval().cpu()  # decoding runs on the CPU
         self._model = CWGANModel(gen, self.noise_dim, x_mean, x_std, c_mean, c_std)
         return self
 

@@ -106,7 +106,7 @@ class EDNN(nn.Module):
         t = self.tiles(x)
         batch = t.shape[0]
         per_input = math.prod(t.shape[1 : 1 + self.ndim])
-        out = torch.zeros(batch, dtype=x.dtype)
+        out = torch.zeros(batch, dtype=x.dtype, device=x.device)
         if per_input <= self.max_tiles:
             step = max(1, self.max_tiles // per_input)
             for b in range(0, batch, step):
@@ -141,6 +141,7 @@ def train_extensive(
     progress: bool = True,
     target_scale: float = 1.0,
     predict: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    device: str = "cpu",
 ) -> dict[str, list[float]]:
     """Adam on the MSE of the summed prediction; keeps the weights of the best validation epoch.
 
@@ -153,13 +154,16 @@ def train_extensive(
     target_scale
         Targets are divided by it for training (the model then predicts totals / scale); the
         caller multiplies back.  Keeps the loss O(1) whatever the energy unit.
+    device
+        Torch device to train on; the trained model is returned on the CPU.
     """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    xt = torch.as_tensor(x, dtype=torch.float32)
-    yt = torch.as_tensor(y / target_scale, dtype=torch.float32)
-    xv = torch.as_tensor(x_val, dtype=torch.float32)
-    yv = torch.as_tensor(y_val / target_scale, dtype=torch.float32)
+    model.to(device)
+    xt = torch.as_tensor(x, dtype=torch.float32, device=device)
+    yt = torch.as_tensor(y / target_scale, dtype=torch.float32, device=device)
+    xv = torch.as_tensor(x_val, dtype=torch.float32, device=device)
+    yv = torch.as_tensor(y_val / target_scale, dtype=torch.float32, device=device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=lr_min) if lr_min is not None else None)
     evaluate = predict or model
@@ -185,4 +189,5 @@ def train_extensive(
         history["val_mse"].append(val)
         best.step(val, model)
     best.restore(model)
+    model.cpu()  # predictions run on the CPU
     return history

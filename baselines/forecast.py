@@ -16,13 +16,13 @@ PAPER = "Gupta et al., bioRxiv 2020.07.28.225490"
 
 
 class ForecastBaseline:
-    def __init__(self, arch: str, mode: str):
-        self.arch, self.mode = arch, mode
+    def __init__(self, arch: str, mode: str, device: str = "cpu"):
+        self.arch, self.mode, self.device = arch, mode, device
 
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "ForecastBaseline":
         cfg = data.config
         train, val = trajectories(data.train, "ca"), trajectories(data.val, "ca")
-        self.models = fit_grid(self.arch, self.mode, train, val, grid(cfg), seed, progress)
+        self.models = fit_grid(self.arch, self.mode, train, val, grid(cfg), seed, progress, device=self.device)
         return self
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
@@ -36,6 +36,6 @@ class ForecastBaseline:
 MODES = {"whole": "all 3N coordinates in one vector", "atom": "per-atom Kirchhoff decomposition"}
 MODELS = [  # every forecasting task, imported datasets included
     ModelEntry(f"{arch}-{mode}", "*/forecast", "model", f"{arch.upper()}, {what}",
-               functools.partial(ForecastBaseline, arch, mode), PAPER)
+               functools.partial(ForecastBaseline, arch, mode), PAPER, devices=("cpu", "cuda"))
     for arch in ("ffnn", "lstm", "gru") for mode, what in MODES.items()
 ]

@@ -70,7 +70,8 @@ class CoordinateForecaster:
 
     def __init__(self, arch: str, mode: str, history: int, lead: int, *, learning_rate: float = 0.01,
                  batch_size: int = 512, max_epochs: int = 40, patience: int = 5, samples_per_epoch: int = 20_000,
-                 seed: int = 0):
+                 seed: int = 0, device: str = "cpu"):
+        self.device = device
         if mode not in ("whole", "atom"):
             raise ValueError(f"unknown mode {mode!r}")
         self.arch, self.mode, self.history, self.lead = arch, mode, history, lead
@@ -103,14 +104,15 @@ class CoordinateForecaster:
             raise ValueError(f"training trajectories are too short for h={self.history}, L={self.lead}")
         self.step_scale = float(np.sqrt(np.mean(y**2))) or 1.0
         vx, vy = windows(val, self.history, self.lead)
-        xt, yt = self._features(x), self._targets(y)
-        vxt, vyt = (self._features(vx), self._targets(vy)) if len(vx) else (None, None)
+        xt, yt = self._features(x).to(self.device), self._targets(y).to(self.device)
+        vxt, vyt = ((self._features(vx).to(self.device), self._targets(vy).to(self.device)) if len(vx)
+                    else (None, None))
         if vxt is not None and len(vxt) > self.samples_per_epoch:  # a fixed validation subset
             keep = torch.as_tensor(rng.choice(len(vxt), self.samples_per_epoch, replace=False))
             vxt, vyt = vxt[keep], vyt[keep]
         n_atoms = x.shape[2]
         features, out = (1, 1) if self.mode == "atom" else (3 * n_atoms, 3 * n_atoms)
-        self.net = Forecaster(self.arch, self.history, features, out)
+        self.net = Forecaster(self.arch, self.history, features, out).to(self.device)
         opt = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate)
         stopper = EarlyStopping(self.patience, min_delta=1e-6)
         for _ in range(self.max_epochs):
@@ -130,6 +132,7 @@ class CoordinateForecaster:
             if stopper.step(val, self.net):
                 break
         stopper.restore(self.net)
+        self.net.cpu()  # forecasts run on the CPU
         self.val_mse = stopper.best_score
         return self
 
@@ -142,9 +145,9 @@ class CoordinateForecaster:
 
 
 def fit_grid(arch: str, mode: str, train: list[np.ndarray], val: list[np.ndarray], grid: list[tuple[int, int]],
-             seed: int, progress: bool = True) -> dict[tuple[int, int], CoordinateForecaster]:
+             seed: int, progress: bool = True, device: str = "cpu") -> dict[tuple[int, int], CoordinateForecaster]:
     """One forecaster per (h, L) of ``grid``."""
     models = {}
     for k, (h, lead) in enumerate(tqdm(grid, desc=f"{arch}-{mode} h×L sweep", disable=not progress)):
-        models[(h, lead)] = CoordinateForecaster(arch, mode, h, lead, seed=seed + k).fit(train, val)
+        models[(h, lead)] = CoordinateForecaster(arch, mode, h, lead, seed=seed + k, device=device).fit(train, val)
     return models

@@ -15,12 +15,12 @@ PAPER = "Sidky, Chen & Ferguson, Chem. Sci. 11, 9459 (2020), §3.1"
 class MDNBaseline:
     """MDN propagator, C = 8 kernels, 2 × 100 ReLU, Adam with early stopping (paper settings)."""
 
-    def __init__(self, n_kernels: int = 8):
-        self.n_kernels = n_kernels
+    def __init__(self, n_kernels: int = 8, device: str = "cpu"):
+        self.n_kernels, self.device = n_kernels, device
 
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "MDNBaseline":
         train, val = trajectories(data.train, "x"), trajectories(data.val, "x")
-        est = MDNPropagator(n_kernels=self.n_kernels, seed=seed, progress=progress)
+        est = MDNPropagator(n_kernels=self.n_kernels, seed=seed, progress=progress, device=self.device)
         self.model = est.fit(train, lag_frames(data.config), validation=val).fetch_model()
         self.history = est.history
         self.x0 = train[-1][-1]
@@ -49,7 +49,8 @@ class MSMBaseline:
 
 
 MODELS = [
-    ModelEntry("mdn", TASK.name, "model", "mixture density network propagator (LSS)", MDNBaseline, PAPER),
+    ModelEntry("mdn", TASK.name, "model", "mixture density network propagator (LSS)", MDNBaseline, PAPER,
+               devices=("cpu", "cuda")),
     ModelEntry("msm", TASK.name, "model", "Markov state model, 50 k-means states (deeptime)", MSMBaseline,
                "Prinz et al., J. Chem. Phys. 134, 174105 (2011)"),
 ]

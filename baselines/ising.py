@@ -39,6 +39,7 @@ class _TorchEnergyModel:
     """Shared fit/predict: subclasses build ``self.net`` and say which lattice sizes they accept."""
 
     batch_size, lr, lr_min = 20, 3e-3, 1e-5
+    device = "cpu"
 
     def build(self) -> torch.nn.Module:
         raise NotImplementedError
@@ -56,7 +57,7 @@ class _TorchEnergyModel:
         self.history = train_extensive(
             self.net, x, y, x_val=xv, y_val=yv, epochs=EPOCHS.get(data.config.name, 40),
             batch_size=self.batch_size, lr=self.lr, lr_min=self.lr_min, seed=seed, progress=progress,
-            predict=self.evaluate,
+            predict=self.evaluate, device=self.device,
         )
         self.net.eval()
         return self
@@ -73,8 +74,8 @@ class _TorchEnergyModel:
 class EDNNBaseline(_TorchEnergyModel):
     """EDNN(f, c) with the paper's inner network; see the module docstring."""
 
-    def __init__(self, focus: int = 1, context: int = 1):
-        self.focus, self.context = focus, context
+    def __init__(self, focus: int = 1, context: int = 1, device: str = "cpu"):
+        self.focus, self.context, self.device = focus, context, device
 
     def build(self) -> EDNN:
         return EDNN(paper_mlp(self.focus, self.context), self.focus, self.context)
@@ -88,6 +89,9 @@ class EDNNBaseline(_TorchEnergyModel):
 
 class DenseBaseline(_TorchEnergyModel):
     """Fully connected network over the whole 8×8 lattice (not extensive)."""
+
+    def __init__(self, device: str = "cpu"):
+        self.device = device
 
     def build(self) -> MLP:
         n = TRAIN_SIZE * TRAIN_SIZE
@@ -104,7 +108,7 @@ VARIANTS = {"ednn": (1, 1), "ednn-f1c2": (1, 2), "ednn-f1c3": (1, 3), "ednn-f4c1
 MODELS = [
     ModelEntry(name, TASK.name, "model",
                f"extensive DNN, focus f = {f}, context c = {c}, inner {(f + 2 * c) ** 2}→{32 * (f + 2 * c) ** 2}→64→64→1",
-               functools.partial(EDNNBaseline, f, c), PAPER)
+               functools.partial(EDNNBaseline, f, c), PAPER, devices=("cpu", "cuda"))
     for name, (f, c) in VARIANTS.items()
 ] + [ModelEntry("dense", TASK.name, "model", "fully connected 64→2048→64→64→1 on the whole 8×8 lattice (not extensive)",
-                DenseBaseline, PAPER)]
+                DenseBaseline, PAPER, devices=("cpu", "cuda"))]

@@ -36,12 +36,14 @@ class LatentSpaceSimulator:
         cWGAN generator updates (5 critic updates each).
     latent_dim
         Fix m instead of taking it from the spectral gap (the paper's Trp-cage LSS uses m = 3).
+    device
+        Torch device the three networks train on (they generate on the CPU).
     """
 
     def __init__(self, n_out: int = 5, n_kernels: int = 24, generator_steps: int = 4000, latent_dim: int | None = None,
-                 *, seed: int = 0, progress: bool = True):
+                 *, seed: int = 0, progress: bool = True, device: str = "cpu"):
         self.n_out, self.n_kernels, self.generator_steps = n_out, n_kernels, generator_steps
-        self.latent_dim, self.seed, self.progress = latent_dim, seed, progress
+        self.latent_dim, self.seed, self.progress, self.device = latent_dim, seed, progress, device
 
     def fit(self, coordinates: list[np.ndarray], features: list[np.ndarray], val_features: list[np.ndarray],
             lag: int, *, align_reference: np.ndarray, n_trajectories: int = 1) -> "LatentSpaceSimulator":
@@ -50,18 +52,18 @@ class LatentSpaceSimulator:
         ``lag`` is τ in frames; decoded structures are aligned to ``align_reference`` ``[atoms, 3]``.
         """
         seed, progress = self.seed, self.progress
-        srv_est = SRV(n_out=self.n_out, seed=seed, progress=progress)
+        srv_est = SRV(n_out=self.n_out, seed=seed, progress=progress, device=self.device)
         self.srv = srv_est.fit(features, lag, validation=val_features).fetch_model()
         self.srv_history = srv_est.history
         self.m = self.latent_dim or self.srv.latent_dimension(self.n_out - 1)
         latent = [self.srv.transform(f, self.m) for f in features]
         val_latent = [self.srv.transform(f, self.m) for f in val_features]
-        mdn_est = MDNPropagator(n_kernels=self.n_kernels, seed=seed, progress=progress)
+        mdn_est = MDNPropagator(n_kernels=self.n_kernels, seed=seed, progress=progress, device=self.device)
         self.propagator = mdn_est.fit(latent, lag, validation=val_latent).fetch_model()
         frames = np.concatenate(coordinates)
         self.shape = frames.shape[1:]
         aligned = align_to(frames, align_reference).reshape(len(frames), -1)
-        gan = CWGAN(max_generator_steps=self.generator_steps, seed=seed, progress=progress)
+        gan = CWGAN(max_generator_steps=self.generator_steps, seed=seed, progress=progress, device=self.device)
         self.decoder = gan.fit(aligned, np.concatenate(latent)).fetch_model()
         self.start = latent[-1][-1]
         self.n_traj = n_trajectories

@@ -134,7 +134,8 @@ class MDNPropagator:
 
     def __init__(self, n_kernels: int = 8, hidden: tuple[int, ...] = (100, 100), learning_rate: float = 1e-3,
                  batch_size: int = 1000, max_epochs: int = 100, patience: int = 8, time_reversed: bool = True,
-                 seed: int = 0, progress: bool = True):
+                 seed: int = 0, progress: bool = True, device: str = "cpu"):
+        self.device = device
         self.n_kernels, self.hidden = n_kernels, tuple(hidden)
         self.learning_rate, self.batch_size = learning_rate, batch_size
         self.max_epochs, self.patience = max_epochs, patience
@@ -144,7 +145,7 @@ class MDNPropagator:
 
     def _pairs(self, trajs: list[np.ndarray], lag: int, lo, scale) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = lagged_pairs([(_as_2d(t) - lo) / scale for t in trajs], lag, time_reversed=self.time_reversed)
-        return torch.as_tensor(x), torch.as_tensor(y)
+        return torch.as_tensor(x, device=self.device), torch.as_tensor(y, device=self.device)
 
     def fit(self, trajs: list[np.ndarray], lag: int, validation: list[np.ndarray]) -> "MDNPropagator":
         torch.manual_seed(self.seed)
@@ -154,7 +155,7 @@ class MDNPropagator:
         scale = hi - lo
         x, y = self._pairs(trajs, lag, lo, scale)
         vx, vy = self._pairs(validation, lag, lo, scale)
-        net = MixtureDensityNetwork(x.shape[1], self.n_kernels, self.hidden)
+        net = MixtureDensityNetwork(x.shape[1], self.n_kernels, self.hidden).to(self.device)
         opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
         stopper = EarlyStopping(self.patience)
         bar = tqdm(range(self.max_epochs), desc="MDN propagator", unit="epoch", disable=not self.progress)
@@ -177,7 +178,7 @@ class MDNPropagator:
             if stopper.step(val, net):
                 break
         stopper.restore(net)
-        self._model = MDNPropagatorModel(net, lo, hi)
+        self._model = MDNPropagatorModel(net.cpu(), lo, hi)  # sampling runs in numba, on the CPU
         return self
 
     def fetch_model(self) -> MDNPropagatorModel:

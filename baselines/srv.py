@@ -114,7 +114,8 @@ class SRV:
 
     def __init__(self, n_out: int = 5, hidden: tuple[int, ...] = (100, 100), learning_rate: float = 0.01,
                  batch_size: int = 5000, max_epochs: int = 100, patience: int = 10, seed: int = 0,
-                 progress: bool = True):
+                 progress: bool = True, device: str = "cpu"):
+        self.device = device
         self.n_out, self.hidden = n_out, tuple(hidden)
         self.learning_rate, self.batch_size = learning_rate, batch_size
         self.max_epochs, self.patience, self.seed, self.progress = max_epochs, patience, seed, progress
@@ -128,8 +129,8 @@ class SRV:
         mean, std = data.mean(0), data.std(0) + 1e-6
         norm = [((t - mean) / std).astype(np.float32) for t in trajs]
         val_norm = [((t - mean) / std).astype(np.float32) for t in validation]
-        x0, x1 = (torch.as_tensor(a) for a in lagged_pairs(norm, lag))
-        net = SRVNetwork(data.shape[1], self.n_out, self.hidden)
+        x0, x1 = (torch.as_tensor(a, device=self.device) for a in lagged_pairs(norm, lag))
+        net = SRVNetwork(data.shape[1], self.n_out, self.hidden).to(self.device)
         opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
         stopper = EarlyStopping(self.patience, higher_is_better=True)
         bar = tqdm(range(self.max_epochs), desc="SRV encoder", unit="epoch", disable=not self.progress)
@@ -148,7 +149,7 @@ class SRV:
                 total, batches = total - loss.item(), batches + 1
             net.eval()
             with torch.no_grad():
-                val_out = [net(torch.as_tensor(v)).numpy().astype(np.float64) for v in val_norm]
+                val_out = [net(torch.as_tensor(v, device=self.device)).cpu().numpy().astype(np.float64) for v in val_norm]
             val = float(VAMP(lagtime=lag, epsilon=1e-6).fit_fetch(val_out).score(2))
             self.history.append((total / max(batches, 1), val))
             bar.set_postfix(train_vamp2=f"{total / max(batches, 1):.3f}", val_vamp2=f"{val:.3f}")
@@ -157,7 +158,8 @@ class SRV:
         stopper.restore(net)
         net.eval()
         with torch.no_grad():
-            w, v, m = reversible_eigen(net(x0).double(), net(x1).double())
+            w, v, m = (t.cpu() for t in reversible_eigen(net(x0).double(), net(x1).double()))
+        net.cpu()  # the fitted encoder transforms on the CPU
         self._model = SRVModel(net, mean, std, w.numpy(), v.numpy(), m.numpy(), lag)
         return self
 

@@ -61,11 +61,11 @@ class MSMBaseline:
 class LSSBaseline:
     """The latent space simulator on this task's data (see :class:`baselines.lss.LatentSpaceSimulator`)."""
 
-    def __init__(self, **hyper):
-        self.hyper = hyper
+    def __init__(self, device: str = "cpu", **hyper):
+        self.hyper, self.device = hyper, device
 
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "LSSBaseline":
-        self.lss = LatentSpaceSimulator(**self.hyper, seed=seed, progress=progress).fit(
+        self.lss = LatentSpaceSimulator(**self.hyper, seed=seed, progress=progress, device=self.device).fit(
             trajectories(data.train, "x"), trajectories(data.train, "features"), trajectories(data.val, "features"),
             lag_frames(data.config), align_reference=native_structure(),
             n_trajectories=int(data.config["n_trajectories"]))
@@ -77,10 +77,11 @@ class LSSBaseline:
 
 MODELS = [
     ModelEntry("lss", TASK.name, "model",
-               "latent space simulator: SRV encoder → MDN propagator (C = 24) → cWGAN-GP decoder", LSSBaseline, PAPER),
+               "latent space simulator: SRV encoder → MDN propagator (C = 24) → cWGAN-GP decoder", LSSBaseline, PAPER,
+               devices=("cpu", "cuda")),
     ModelEntry("lss-m3", TASK.name, "model",
                "latent space simulator with the paper's latent dimension m = 3 (not the spectral gap)",
-               functools.partial(LSSBaseline, latent_dim=3), PAPER),
+               functools.partial(LSSBaseline, latent_dim=3), PAPER, devices=("cpu", "cuda")),
     ModelEntry("msm", TASK.name, "model", "Markov state model: TICA → 100 k-means states → reversible MSM (deeptime)",
                MSMBaseline, "Prinz et al., J. Chem. Phys. 134, 174105 (2011)"),
 ]

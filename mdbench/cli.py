@@ -14,11 +14,17 @@ from mdbench import catalog
 from mdbench.core.errors import MdbenchError
 
 
+def _report(message: str) -> None:
+    """The one error line: control characters (from a user's own names) are shown escaped."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    print(f"mdbench: error: {text}", file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line (the house style), not usage + message."""
 
     def error(self, message: str):
-        print(f"mdbench: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        _report(f"{message} (see `{self.prog} --help`)")
         raise SystemExit(2)
 
 
@@ -101,9 +107,9 @@ def _cmd_info(args) -> None:
     runs = manifest.get("shard_runs", [])
     seconds = sum(r["seconds"] for r in runs)
     work = sum(r["work"] for r in runs)
-    print(f"status: generated {manifest['created']} in {manifest['generation_seconds']} s "
+    print(f"status: generated {manifest.get('created', '?')} in {manifest.get('generation_seconds', '?')} s "
           f"(platform {manifest['platform'] or 'n/a'}; {len(runs)} shards, {seconds:.1f} s of engine time, "
-          f"{work / seconds if seconds else float('nan'):.3g} {spec.work_units}/s); versions {manifest['versions']}")
+          f"{work / seconds if seconds else float('nan'):.3g} {spec.work_units}/s); versions {manifest.get('versions', {})}")
     print(f"dataset sha256 {manifest['sha256']}")
     for split, entry in manifest["splits"].items():
         print(f"  {split}: sizes {entry['sizes']} sha256 {entry['sha256']}")
@@ -291,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.fn(args)
     except MdbenchError as err:
-        print(f"mdbench: error: {err}", file=sys.stderr)
+        _report(str(err))
         return err.exit_code
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

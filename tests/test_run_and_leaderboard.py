@@ -90,3 +90,42 @@ def test_mdn_runs_on_tiny(tiny_four_well, tmp_path):
     persistence = results["entries"]["persistence"]["metrics"]
     assert mdn["free_energy_rmse"]["value"] < persistence["free_energy_rmse"]["value"]
     assert not leaderboard.path_for(TASK).exists()
+
+
+def test_entries_keep_their_predictions_and_re_score(msm_run, capsys):
+    task = catalog.task(TASK)
+    (entry,) = [e for e in leaderboard.read(task) if e["model"] == "msm"]
+    directory = leaderboard.path_for(TASK).parent
+    assert (directory / entry["predictions"]["file"]).is_file() and len(entry["dataset_sha256"]) == 64
+    assert main(["leaderboard", "--rescore"]) == 0
+    assert "msm (tiny, seed 1):" in capsys.readouterr().out
+
+
+def test_a_hand_edited_number_fails_check_and_rescore(msm_run, capsys):
+    path = leaderboard.path_for(TASK)
+    pristine = path.read_text()
+    board = json.loads(pristine)
+    entry = next(e for e in board["entries"] if e["model"] == "msm")
+    entry["metrics"]["t1"]["value"] = 0.1
+    path.write_text(json.dumps(board))
+    assert main(["leaderboard", "--check"]) == 2
+    assert "changed after `mdbench run` wrote it" in capsys.readouterr().err
+    entry["sha256"] = leaderboard.entry_hash(entry)  # re-sealed: the hash is fine, the number is not
+    path.write_text(json.dumps(board))
+    assert main(["leaderboard", "--check"]) == 0
+    assert main(["leaderboard", "--rescore"]) == 2
+    err = capsys.readouterr().err
+    assert "msm (tiny, seed 1): t1 differ" in err and "recorded 0.1" in err
+
+
+def test_a_changed_prediction_file_fails_the_check(msm_run, capsys):
+    import xarray as xr
+
+    entry = next(e for e in leaderboard.read(catalog.task(TASK)) if e["model"] == "msm")
+    pred = leaderboard.path_for(TASK).parent / entry["predictions"]["file"]
+    with xr.open_dataset(pred) as ds:
+        ds = ds.load()
+    ds["x"][0] = ds["x"][0] + 0.5
+    ds.to_netcdf(pred)
+    assert main(["leaderboard", "--check"]) == 2
+    assert "differs from the one recorded" in capsys.readouterr().err

@@ -161,3 +161,57 @@ def test_concurrent_generations_leave_a_valid_dataset(tmp_path):
     check = subprocess.run([sys.executable, "-m", "mdbench.cli", "data", "verify", "four-well", "--config", "tiny"],
                            env=env, capture_output=True, text=True)
     assert check.returncode == 0 and check.stdout.count(": ok") == 3
+
+
+def _ising_hashes(session_home) -> dict:
+    return _manifest_hashes(session_home / "ising" / catalog.dataset("ising").version / "tiny")
+
+
+def test_an_interrupted_generation_resumes_bit_identically(tmp_path, monkeypatch, tiny_ising, session_home, capsys):
+    spec = catalog.dataset("ising")
+    reference = _ising_hashes(session_home)
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path))
+    original, calls = type(spec).generate_shard, []
+
+    def dies_after_six(self, config, shard):
+        calls.append(shard)
+        if len(calls) == 7:
+            raise KeyboardInterrupt
+        return original(self, config, shard)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(spec), "generate_shard", dies_after_six)
+        with pytest.raises(KeyboardInterrupt):
+            mdbench.generate("ising", "tiny", progress=False)
+    with pytest.raises(DatasetMissingError):  # nothing half-made is visible
+        mdbench.load("ising", "tiny")
+    path = mdbench.generate("ising", "tiny", progress=True)
+    assert f"reusing 6 of {len(spec.shards(spec.config('tiny')))} finished shards" in capsys.readouterr().out
+    assert _manifest_hashes(path) == reference
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["shards_reused"] == 6 and not (path.parent / ".shards-tiny").exists()
+    run = manifest["shard_runs"][0]
+    assert run["units"] == "configurations" and run["seconds"] > 0 and run["work_per_second"] > 0
+
+
+def test_a_killed_generation_resumes_bit_identically(tmp_path, tiny_ising, session_home):
+    """SIGKILL (no clean-up at all) after a few shards, then resume."""
+    import signal
+    import time
+
+    env = {**os.environ, "MDBENCH_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "mdbench.cli", "data", "generate", "ising", "--config", "tiny",
+                             "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    shards = tmp_path / "ising" / catalog.dataset("ising").version / ".shards-tiny"
+    deadline = time.monotonic() + 120
+    while len(list(shards.glob("*.nc"))) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = len(list(shards.glob("*.nc")))
+    assert finished >= 4, "the generation ended before it could be killed"
+    resumed = subprocess.run([sys.executable, "-m", "mdbench.cli", "data", "generate", "ising", "--config", "tiny"],
+                             env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"reusing {finished} of" in resumed.stdout
+    assert _manifest_hashes(shards.parent / "tiny") == _ising_hashes(session_home)

@@ -60,9 +60,20 @@ def run_shards(
         bar.close()
 
 
+def _unreachable(scheduler: str, why: str) -> MdbenchError:
+    return MdbenchError(f"cannot reach the dask scheduler at {scheduler!r} ({why}); start one with "
+                        "`dask scheduler` or drop --scheduler")
+
+
 def _run_dask(fn, args, weights, workers, scheduler, bar) -> list[Any]:
     from dask.distributed import Client, LocalCluster, as_completed
+    from distributed.comm.addressing import parse_address, parse_host_port
 
+    if scheduler is not None:  # a malformed address is refused before any client (and its threads) exists
+        try:
+            parse_host_port(parse_address(scheduler)[1])
+        except (ValueError, TypeError) as err:
+            raise _unreachable(scheduler, f"not an address: {err}") from None
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -71,9 +82,8 @@ def _run_dask(fn, args, weights, workers, scheduler, bar) -> list[Any]:
     except (OSError, TimeoutError, ValueError, TypeError) as err:
         if cluster is not None:
             cluster.close()
-        raise MdbenchError(f"cannot reach the dask scheduler at {scheduler!r} ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0] if str(err) else 'no answer'}); start one with "
-                           "`dask scheduler` or drop --scheduler") from None
+        raise _unreachable(scheduler, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no answer'}") \
+            from None
     try:
         futures = [client.submit(fn, *a, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}

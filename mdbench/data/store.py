@@ -77,6 +77,15 @@ MANIFEST_SCHEMA = {
                 "sizes": {"type": "object", "additionalProperties": {"type": "integer"}},
             }}},
         "sha256": _SHA256,
+        # provenance: not under the hash, but of the right types so that nothing reading it trips
+        "versions": {"type": "object", "additionalProperties": {"type": "string"}},
+        "created": {"type": "string"},
+        "generation_seconds": {"type": "number", "minimum": 0},
+        "shards_reused": {"type": "integer", "minimum": 0},
+        "shard_runs": {"type": "array", "items": {
+            "type": "object", "required": ["seconds", "work"],
+            "properties": {"seconds": {"type": "number", "minimum": 0}, "work": {"type": "number", "minimum": 0},
+                           "work_per_second": {"type": ["number", "null"]}}}},
     },
 }
 #: the manifest fields its own sha256 covers (the rest is provenance: dates, versions, timings)
@@ -229,6 +238,7 @@ def generate(
         if not force:
             try:
                 verify(spec, cfg.name)
+                shutil.rmtree(target.parent / f".shards-{cfg.name}", ignore_errors=True)  # of an abandoned --force
                 return target
             except (DatasetMissingError, DatasetCorruptError):
                 pass
@@ -331,14 +341,18 @@ def read_manifest(spec: DatasetSpec, config: str | None = None) -> dict:
         raise DatasetCorruptError(f"{err}; {fix}") from None
     if manifest["sha256"] != manifest_hash(manifest):
         raise DatasetCorruptError(f"manifest {path} was changed after generation (its sha256 does not match); {fix}")
-    expected = {"name": spec.name, "version": spec.version, **cfg.to_record()}
+    expected = {"name": spec.name, "version": spec.version, **cfg.to_record(),
+                "shards": [s.to_record() for s in spec.shards(cfg)]}
     changed = sorted(k for k, v in expected.items() if plain(manifest.get(k)) != plain(v))
     if changed:
-        detail = changed[0]
-        if detail == "params":
-            detail = next(f"parameter {p!r}" for p in sorted(set(manifest["params"]) | set(expected["params"]))
-                          if manifest["params"].get(p) != plain(expected["params"].get(p)))
-        raise DatasetCorruptError(f"{directory} was generated with another {detail} than this mdbench's "
+        what = {"seed": "seed", "shards": "list of shards (seeds)", "notes": "notes", "config": "config name",
+                "name": "dataset name", "version": "version"}
+        detail = what.get(changed[0], changed[0])
+        if changed[0] == "params":
+            name = next(p for p in sorted(set(manifest["params"]) | set(expected["params"]))
+                        if manifest["params"].get(p) != plain(expected["params"].get(p)))
+            detail = f"value of parameter {name!r}"
+        raise DatasetCorruptError(f"{directory} was generated with a different {detail} than this mdbench's "
                                   f"{spec.name}/{cfg.name}; {fix} --force")
     if set(manifest["splits"]) != set(spec.splits):
         raise DatasetCorruptError(f"manifest {path} lists splits {sorted(manifest['splits'])}, "
@@ -383,6 +397,8 @@ def load(
         raise DatasetCorruptError(f"cannot read {path} ({type(exc).__name__}); {fix} --force") from None
     if verify and content_hash(ds) != entry["sha256"]:
         raise DatasetCorruptError(f"content hash of {path} does not match its manifest; {fix} --force")
+    if {str(k): int(v) for k, v in ds.sizes.items()} != entry["sizes"]:
+        raise DatasetCorruptError(f"{path} has sizes {dict(ds.sizes)}, its manifest says {entry['sizes']}; {fix} --force")
     return ds
 
 
