@@ -75,10 +75,12 @@ def test_the_engine_wrapper_costs_under_5_percent_of_raw_integrator_steps(benchm
         return time.perf_counter() - start
 
     raw(), wrapped()  # warm up
-    ratios = []
+    raws, wrappeds = [], []
     for _ in range(7):  # interleaved, so a busy neighbour slows both alike
-        ratios.append(wrapped() / raw())
+        raws.append(raw())
+        wrappeds.append(wrapped())
     benchmark.pedantic(engine.run, args=(frames, every), rounds=3, iterations=1)
-    ratio = sorted(ratios)[len(ratios) // 2]
+    # the fastest of each: load from other processes only ever adds time
+    ratio = min(wrappeds) / min(raws)
     benchmark.extra_info["wrapper_over_raw"] = ratio
     assert ratio < 1.05

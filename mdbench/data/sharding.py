@@ -71,7 +71,9 @@ def _run_dask(fn, args, weights, workers, scheduler, bar) -> list[Any]:
 
     if scheduler is not None:  # a malformed address is refused before any client (and its threads) exists
         try:
-            parse_host_port(parse_address(scheduler)[1])
+            protocol, location = parse_address(scheduler)
+            if protocol != "inproc":  # in-process clusters (tests, notebooks) have no host:port
+                parse_host_port(location)
         except (ValueError, TypeError) as err:
             raise _unreachable(scheduler, f"not an address: {err}") from None
     cluster = None
