@@ -31,7 +31,10 @@ def systems() -> dict[str, System]:
     """Every declared system by name: built-in ones first, then installed third-party ones."""
     found: dict[str, System] = {}
     for info in sorted(pkgutil.iter_modules(mdbench.systems.__path__), key=lambda m: m.name):
-        system = importlib.import_module(f"mdbench.systems.{info.name}").SYSTEM
+        system = getattr(importlib.import_module(f"mdbench.systems.{info.name}"), "SYSTEM", None)
+        if not isinstance(system, System):
+            raise MdbenchError(f"mdbench/systems/{info.name}/__init__.py declares no `SYSTEM = System(...)` "
+                               "(see DEVELOPERS.md, 'Adding a system')")
         found[system.name] = system
     for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:

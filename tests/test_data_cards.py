@@ -38,6 +38,10 @@ def test_card_is_complete(name):
         assert section in text, f"missing section {section!r}"
     for config in spec.configs.values():
         for param, p in config.params.items():
-            assert f"`{param}`" in text, f"parameter {param} is not documented"
-            assert p.units in text
+            rows = [line for line in text.splitlines() if f"`{param}`" in line]
+            assert rows, f"parameter {param} is not documented"
+            # the units must stand in a cell of the parameter's own row (not anywhere in the card)
+            cells = {c.strip().strip("`") for row in rows for c in row.split("|")}
+            assert p.units in cells or any(f"[{p.units}]" in row or f"({p.units})" in row for row in rows), \
+                f"parameter {param}: its units {p.units!r} are not on its row of the card"
     assert "static reference" in text and "physics reference" in text

@@ -35,7 +35,8 @@ def test_history_lead_windows(two_replicas):
     np.testing.assert_array_equal(hist.numpy(), [0, 1, 2, 3])
     assert float(target) == 5.0
     hist, target = windows[len(windows) - 1]
-    np.testing.assert_array_equal(hist.numpy(), [104, 105, 106, 107]) and float(target) == 109
+    np.testing.assert_array_equal(hist.numpy(), [104, 105, 106, 107])
+    assert float(target) == 109.0
 
 
 def test_hf_export_keeps_values_shapes_and_units(two_replicas):

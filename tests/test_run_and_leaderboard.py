@@ -129,3 +129,14 @@ def test_a_changed_prediction_file_fails_the_check(msm_run, capsys):
     ds.to_netcdf(pred)
     assert main(["leaderboard", "--check"]) == 2
     assert "differs from the one recorded" in capsys.readouterr().err
+
+
+def test_record_writes_entries_predictions_and_figures_that_re_score(tiny_four_well, tmp_path, capsys):
+    """`mdbench run --record` (here into $MDBENCH_LEADERBOARDS) keeps figures beside the board."""
+    assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--out", str(tmp_path / "rec"), "--quiet",
+                 "--record"]) == 0
+    directory = leaderboard.path_for(TASK).parent
+    figures = sorted(p.name for p in (directory / "figures" / "four-well__propagator").iterdir())
+    assert "tiny__msm__stationary_density.png" in figures
+    assert main(["leaderboard", "--rescore", TASK]) == 0
+    assert "msm (tiny, seed 0): " in capsys.readouterr().out

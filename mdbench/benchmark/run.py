@@ -119,14 +119,14 @@ def run(
         directory = Path(leaderboard.record_dir() if record else leaderboard_dir or leaderboard.run_dir())
         entries = []
         for name, res in scored.items():
-            entry = {"model": name, "role": res["role"], "config": cfg.name, "seed": seed,
-                     "dataset_version": task.spec.version, "dataset_sha256": dataset_sha256,
-                     "mdbench_version": mdbench.__version__, "date": stamp.isoformat(), "command": res["command"],
-                     "code": res["code"], "metrics": res["metrics"]}
-            entry["predictions"] = leaderboard.store_predictions(
-                task, entry, outdir / "predictions" / f"{name}.nc", directory,
+            row = {"model": name, "role": res["role"], "config": cfg.name, "seed": seed,
+                   "dataset_version": task.spec.version, "dataset_sha256": dataset_sha256,
+                   "mdbench_version": mdbench.__version__, "date": stamp.isoformat(), "command": res["command"],
+                   "code": res["code"], "metrics": res["metrics"]}
+            row["predictions"] = leaderboard.store_predictions(
+                task, row, outdir / "predictions" / f"{name}.nc", directory,
                 limit=leaderboard.MAX_RECORDED_BYTES if record else None)
-            entries.append(entry)
+            entries.append(row)
         board = leaderboard.upsert(task, entries, directory)
         if record:
             _record_figures(task, cfg.name, entry.name, figures, directory)
