@@ -72,14 +72,15 @@ def run(
     """Run ``entry`` and the task's references on ``config``; see the module docstring.
 
     ``device`` is the torch device the model trains and predicts on (references run on the CPU);
-    ``threads`` the torch threads for training (default: every core).  Predictions are timed with
-    one thread, like the engines they are compared with.
+    ``threads`` the torch threads for training (default: ``$OMP_NUM_THREADS`` where set, else every
+    core; more threads than free cores make torch's spinning thread pool many times slower).
+    Predictions are timed with one thread, like the engines they are compared with.
     """
     import torch
 
     cfg = task.spec.config(config)
     _check_device(entry, device)
-    threads = threads or os.cpu_count() or 1
+    threads = threads or _default_threads()
     torch.manual_seed(seed)
     data = load_task_data(task, cfg, generate_missing=generate_missing, progress=progress)
     dataset_sha256 = store.dataset_hash(task.spec, cfg.name)
@@ -131,6 +132,13 @@ def run(
         if record:
             _record_figures(task, cfg.name, entry.name, figures, directory)
     return RunResult(outdir, results, figures, board)
+
+
+def _default_threads() -> int:
+    try:
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        return os.cpu_count() or 1
 
 
 def _record_figures(task: Task, config: str, model: str, figures: list[Path], directory: Path) -> None:
