@@ -34,6 +34,9 @@ class MDNBaseline:
 class MSMBaseline:
     """k-means (50 clusters) → reversible MLE MSM at τ → sampled states → random member frames."""
 
+    #: emits stored training frames (a random member of each visited state): no speed-up is credited
+    replays_frames = True
+
     def __init__(self, n_clusters: int = 50):
         self.n_clusters = n_clusters
 

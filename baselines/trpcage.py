@@ -33,6 +33,9 @@ class MSMBaseline:
         TICA dimensions used for clustering.
     """
 
+    #: emits stored training frames (a random member of each visited state): no speed-up is credited
+    replays_frames = True
+
     def __init__(self, n_clusters: int = 100, dim: int = 5):
         self.n_clusters, self.dim = n_clusters, dim
 

@@ -27,6 +27,9 @@ def trajectory(x: np.ndarray) -> xr.Dataset:
 class Persistence:
     """Static reference: nothing moves; x(t+τ) = x(t) from the last training frame."""
 
+    #: repeats one stored frame: nothing is generated, so no speed-up is credited
+    replays_frames = True
+
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "Persistence":
         self.x_last = float(data.train["x"].values[-1, -1])
         return self
