@@ -140,3 +140,25 @@ def test_record_writes_entries_predictions_and_figures_that_re_score(tiny_four_w
     assert "tiny__msm__stationary_density.png" in figures
     assert main(["leaderboard", "--rescore", TASK]) == 0
     assert "msm (tiny, seed 0): " in capsys.readouterr().out
+
+
+def test_large_predictions_go_to_the_prediction_store_and_still_re_score(tiny_four_well, tmp_path, monkeypatch,
+                                                                          capsys):
+    """A prediction file over the committed-size limit is kept in $MDBENCH_HOME/predictions, by hash."""
+    monkeypatch.setattr(leaderboard, "MAX_RECORDED_BYTES", 0)
+    assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--out", str(tmp_path / "big"), "--quiet",
+                 "--record"]) == 0
+    (entry,) = [e for e in leaderboard.read(catalog.task(TASK)) if e["model"] == "msm"]
+    assert entry["predictions"]["location"] == "store"
+    kept = leaderboard.prediction_store().parent / entry["predictions"]["file"]
+    assert kept.is_file() and not (leaderboard.path_for(TASK).parent / entry["predictions"]["file"]).exists()
+    assert main(["leaderboard", "--rescore", TASK]) == 0
+    kept.rename(tmp_path / "elsewhere.nc")  # as on a machine that did not record it
+    try:
+        assert main(["leaderboard", "--check"]) == 0
+        assert "not in this machine's store" in capsys.readouterr().out
+        assert main(["leaderboard", "--rescore", TASK]) != 0
+        assert "re-create it with: mdbench run" in capsys.readouterr().err
+    finally:
+        (tmp_path / "elsewhere.nc").rename(kept)
+        kept.unlink()

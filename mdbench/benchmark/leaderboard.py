@@ -34,7 +34,9 @@ from mdbench.core.hashing import sha256_file, sha256_json
 from mdbench.core.spec import project_file
 from mdbench.core.task import ROLES, Task
 
-#: prediction files larger than this are not recorded into the committed leaderboards (git)
+#: prediction files larger than this are not copied into the committed leaderboards (git): they go to
+#: the prediction store ``$MDBENCH_HOME/predictions/`` of the machine that ran them, and the entry
+#: keeps their sha256, so whoever has (or re-creates) the file can re-score the entry
 MAX_RECORDED_BYTES = 8 << 20
 #: how close a re-scored metric must be to the recorded one
 RESCORE_RTOL, RESCORE_ATOL = 1e-6, 1e-10
@@ -69,7 +71,8 @@ ENTRY_SCHEMA = {
         "predictions": {
             "type": "object", "additionalProperties": False, "required": ["file", "sha256", "bytes"],
             "properties": {"file": {"type": "string", "pattern": r"^predictions/[A-Za-z0-9_./+-]+\.nc$"},
-                           "sha256": _SHA256, "bytes": {"type": "integer", "minimum": 0}},
+                           "sha256": _SHA256, "bytes": {"type": "integer", "minimum": 0},
+                           "location": {"enum": ["leaderboard", "store"]}},
         },
         "sha256": _SHA256,
     },
@@ -153,19 +156,25 @@ def _validate(board: dict, task: Task, path: Path) -> None:
             raise LeaderboardError(f"{path}: entries/{i}: unknown config {entry['config']!r}")
 
 
+def prediction_store() -> Path:
+    """Where prediction files too large for a committed leaderboard are kept: ``$MDBENCH_HOME/predictions``."""
+    from mdbench.data import store
+
+    return store.home() / "predictions"
+
+
 def store_predictions(task: Task, entry: dict, predictions: Path, directory: Path, *, limit: int | None) -> dict:
-    """Copy a prediction file beside the leaderboard; returns the entry's ``predictions`` record."""
+    """Copy a prediction file beside the leaderboard, or into :func:`prediction_store` when it is larger
+    than ``limit``; returns the entry's ``predictions`` record."""
     size = Path(predictions).stat().st_size
-    if limit is not None and size > limit:
-        raise LeaderboardError(
-            f"{predictions} is {size / 2**20:.1f} MiB, more than the {limit / 2**20:.0f} MiB a committed "
-            f"leaderboard keeps per entry; record a smaller config or keep the run local (drop --record)")
+    location = "store" if limit is not None and size > limit else "leaderboard"
     rel = Path("predictions") / task.name.replace("/", "__") / entry["config"] / f"{entry['model']}__seed{entry['seed']}.nc"
-    target = Path(directory) / rel
+    target = (prediction_store().parent if location == "store" else Path(directory)) / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(target) as tmp:
         shutil.copyfile(predictions, tmp)
-    return {"file": rel.as_posix(), "sha256": sha256_file(target), "bytes": size}
+    record = {"file": rel.as_posix(), "sha256": sha256_file(target), "bytes": size}
+    return {**record, "location": "store"} if location == "store" else record
 
 
 def upsert(task: Task, entries: list[dict], directory: Path | None = None) -> Path:
@@ -255,14 +264,23 @@ def _boards(directory: Path, task_name: str | None) -> list[tuple[Task, Path]]:
     return out
 
 
+def _prediction_path(entry: dict, directory: Path) -> Path:
+    record = entry["predictions"]
+    return (prediction_store().parent if record.get("location") == "store" else directory) / record["file"]
+
+
 def _check_entry(entry: dict, directory: Path, where: str) -> Path | None:
+    """Verify an entry's own hash and its prediction file's; the file's path, or None where there is
+    none to check (no predictions recorded, or kept in another machine's prediction store)."""
     if "sha256" in entry and entry["sha256"] != entry_hash(entry):
         raise LeaderboardError(f"{where} ({entry['model']}): the entry was changed after `mdbench run` wrote it "
                                f"(its sha256 does not match); re-create it with: {entry['command']}")
     if "predictions" not in entry:
         return None
-    path = directory / entry["predictions"]["file"]
+    path = _prediction_path(entry, directory)
     if not path.is_file():
+        if entry["predictions"].get("location") == "store":
+            return None
         raise LeaderboardError(f"{where} ({entry['model']}): prediction file {path} is missing")
     if sha256_file(path) != entry["predictions"]["sha256"]:
         raise LeaderboardError(f"{where} ({entry['model']}): prediction file {path} differs from the one recorded")
@@ -278,9 +296,10 @@ def check(directory: Path | None = None, task_name: str | None = None) -> list[s
     report = []
     for task, path in _boards(directory, task_name):
         entries = read(task, directory)
-        for i, entry in enumerate(entries):
-            _check_entry(entry, directory, f"{path}: entries/{i}")
-        report.append(f"{path.name}: {len(entries)} entries ok")
+        elsewhere = sum(_check_entry(entry, directory, f"{path}: entries/{i}") is None
+                        and entry.get("predictions", {}).get("location") == "store" for i, entry in enumerate(entries))
+        note = f" ({elsewhere} prediction files not in this machine's store {prediction_store()})" if elsewhere else ""
+        report.append(f"{path.name}: {len(entries)} entries ok{note}")
     return report
 
 
@@ -304,7 +323,9 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
             where = f"{path.name}: {entry['model']} ({entry['config']}, seed {entry['seed']})"
             pred_path = _check_entry(entry, directory, f"{path}: entries/{i}")
             if pred_path is None:
-                problems.append(f"{where}: no prediction file recorded; re-create it with: {entry['command']}")
+                why = ("its prediction file is kept in the prediction store of the machine that recorded it, not in "
+                       f"{prediction_store()}" if "predictions" in entry else "no prediction file recorded")
+                problems.append(f"{where}: {why}; re-create it with: {entry['command']}")
                 continue
             ds, meta, config = read_submission(task, pred_path)
             if config.name not in data_cache:
