@@ -83,3 +83,15 @@ def test_transition_rate_counts_basin_changes():
     rate, rel = metric.compute(x)
     assert rate == pytest.approx(3 / (5 * 2.0)) and rel == pytest.approx(0.0, abs=1e-12)
     np.testing.assert_array_equal(metric.transition_counts(x), [[1, 2], [1, 1]])
+
+
+def test_clustered_mean_counts_a_group_of_copies_as_one_piece():
+    """Ten groups of 50 identical items: the error is that of 10 values, not of 500."""
+    from mdbench.metrics.base import clustered_mean
+
+    values = np.random.default_rng(3).normal(size=10)
+    est = clustered_mean(np.repeat(values, 50), np.repeat(np.arange(10), 50), "sites")
+    assert est.n == 10 and est.value == pytest.approx(values.mean())
+    assert est.stderr == pytest.approx(values.std(ddof=1) / np.sqrt(10))
+    assert "10 sites" in est.estimator
+    assert clustered_mean(values, np.zeros(10, int)).stderr is None  # one group: no error bar

@@ -53,3 +53,21 @@ class TrajectoryMetric(abc.ABC):
             out[info.name] = (Estimate(float(v), float(e), self.n_blocks, f"{self.n_blocks} contiguous blocks")
                               if finite else Estimate(float(v)))
         return out
+
+
+def clustered_mean(x: np.ndarray, groups: np.ndarray, pieces: str = "groups") -> Estimate:
+    """Mean of per-item values with its cluster-robust (CR1) standard error, n = the number of groups.
+
+    Items in one group (configurations of one MD trajectory, columns perturbed around one site,
+    overlapping forecast windows) are not independent: the error is that of the group sums, so a
+    set of many correlated items counts as few independent pieces.  ``pieces`` names the groups in
+    the estimator's description.
+    """
+    x = np.asarray(x, dtype=float)
+    labels = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
+    m, c = float(x.mean()), int(labels.max()) + 1
+    if c < 2:
+        return Estimate(m, None, c)
+    resid = np.bincount(labels, weights=x - m, minlength=c)
+    return Estimate(m, float(math.sqrt(c / (c - 1) * np.sum(resid**2)) / len(x)), c,
+                    f"cluster-robust over {c} {pieces}")

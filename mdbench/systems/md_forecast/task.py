@@ -22,6 +22,7 @@ from mdbench.core.params import DatasetConfig
 from mdbench.core.spec import DatasetSpec
 from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
 from mdbench.data import store
+from mdbench.metrics.base import clustered_mean
 
 HISTORIES = (1, 5, 10)
 LEADS = (1, 5, 15, 60, 120)
@@ -65,17 +66,16 @@ def _group_sums(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return np.bincount(groups, weights=x, minlength=groups.max() + 1)
 
 
+WINDOW_GROUPS = "groups of non-overlapping forecast windows"
+
+
 def _how(n: int) -> str:
-    return f"cluster-robust over {n} groups of non-overlapping forecast windows"
+    return f"cluster-robust over {n} {WINDOW_GROUPS}"
 
 
 def mean_estimate(x: np.ndarray, groups: np.ndarray) -> Estimate:
     """Mean over windows; its standard error treats overlapping windows (one group) as one piece."""
-    m, c = float(x.mean()), int(groups.max()) + 1
-    if c < 2:
-        return Estimate(m, None, c)
-    resid = _group_sums(x - m, groups)
-    return Estimate(m, float(math.sqrt(c / (c - 1) * np.sum(resid**2)) / len(x)), c, _how(c))
+    return clustered_mean(x, groups, WINDOW_GROUPS)
 
 
 def ratio_estimate(model: np.ndarray, static: np.ndarray, groups: np.ndarray) -> Estimate:
