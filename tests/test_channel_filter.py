@@ -12,7 +12,7 @@ import torch
 import mdbench
 from mdbench.systems.channel import filtering, run
 from mdbench.systems.channel.dataset import CHANNEL
-from mdbench.systems.channel.physics import LOCATIONS, Channel, Grid, Ops
+from mdbench.systems.channel.physics import Channel, Grid, Ops
 
 R = 4
 

@@ -95,3 +95,17 @@ def test_clustered_mean_counts_a_group_of_copies_as_one_piece():
     assert est.stderr == pytest.approx(values.std(ddof=1) / np.sqrt(10))
     assert "10 sites" in est.estimator
     assert clustered_mean(values, np.zeros(10, int)).stderr is None  # one group: no error bar
+
+
+def test_grouped_block_errors_keep_copies_of_one_trajectory_together():
+    """Copies of one item within a group add no information: the error is that of the groups alone."""
+    from mdbench.core.estimate import MetricInfo
+    from mdbench.metrics.regression import estimates
+
+    x = np.random.default_rng(5).normal(size=40)
+    info = [MetricInfo("mean", "1", "mean")]
+    alone = estimates(lambda r: r[:, 0].mean(), x[:, None], info, groups=np.arange(40), pieces="trajectories")
+    copies = estimates(lambda r: r[:, 0].mean(), np.repeat(x, 8)[:, None], info, groups=np.repeat(np.arange(40), 8),
+                       pieces="trajectories")
+    assert alone["mean"].n == copies["mean"].n == 10
+    assert copies["mean"].stderr == pytest.approx(alone["mean"].stderr)

@@ -1,4 +1,4 @@
-"""Cost metrics: how much faster a surrogate generates than the physics engine it replaces."""
+"""Cost metrics: how much faster (or slower) a surrogate is than the engine or classical model it replaces."""
 
 from __future__ import annotations
 
@@ -15,3 +15,10 @@ def generation_speedup(items_per_second: float | None, engine_items_per_second: 
     if not items_per_second or not engine_items_per_second:
         return Estimate(float("nan"))
     return Estimate(items_per_second / engine_items_per_second)
+
+
+def cost_relative(items_per_second: float | None, engine_items_per_second: float | None) -> Estimate:
+    """Time per item relative to the engine's (engine speed ÷ model speed, same run); NaN when either is unknown."""
+    if not items_per_second or not engine_items_per_second:
+        return Estimate(float("nan"))
+    return Estimate(engine_items_per_second / items_per_second)

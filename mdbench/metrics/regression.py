@@ -50,17 +50,42 @@ def shuffled(columns: list[np.ndarray], seed: int = 0) -> np.ndarray:
     return stacked[np.random.default_rng(seed).permutation(len(stacked))]
 
 
-def estimates(compute, rows: np.ndarray, info: list[MetricInfo]) -> dict[str, Estimate]:
+def estimates(compute, rows: np.ndarray, info: list[MetricInfo], groups: np.ndarray | None = None,
+              pieces: str = "groups") -> dict[str, Estimate]:
     """``compute(rows)`` as named estimates, with block standard errors over the (shuffled) rows.
 
-    Sets too small for :data:`MIN_PER_BLOCK` items in each block get no standard error.
+    Sets too small for :data:`MIN_PER_BLOCK` items in each block get no standard error.  With
+    ``groups`` (one label per row, e.g. the MD trajectory a configuration was sampled from), every
+    block holds whole groups, so correlated items never sit on both sides of the error estimate;
+    n is then the number of blocks, at most the number of groups (named ``pieces``).
     """
+    if groups is not None:
+        return _grouped_estimates(compute, rows, info, np.asarray(groups), pieces)
     if len(rows) < N_BLOCKS * MIN_PER_BLOCK:
         values, errors = np.atleast_1d(compute(rows)), np.full(len(info), np.nan)
     else:
         values, errors = block_estimate(compute, rows)
     how = f"{N_BLOCKS} random blocks of the {len(rows)} items"
     return {i.name: Estimate(float(v), float(e), N_BLOCKS, how) if math.isfinite(e) else Estimate(float(v))
+            for i, v, e in zip(info, values, errors)}
+
+
+def _grouped_estimates(compute, rows: np.ndarray, info: list[MetricInfo], groups: np.ndarray,
+                       pieces: str) -> dict[str, Estimate]:
+    labels = np.unique(groups, return_inverse=True)[1].ravel()
+    n_groups = int(labels.max()) + 1 if len(labels) else 0
+    n_blocks = min(N_BLOCKS, n_groups)
+    values = np.atleast_1d(np.asarray(compute(rows), dtype=float))
+    if n_blocks < 2 or len(rows) < n_blocks * MIN_PER_BLOCK:
+        return {i.name: Estimate(float(v), None, n_groups or None) for i, v in zip(info, values)}
+    # a fixed random assignment of groups to blocks, the same for every submission
+    block_of_group = np.empty(n_groups, int)
+    block_of_group[np.random.default_rng(0).permutation(n_groups)] = np.arange(n_groups) % n_blocks
+    block = block_of_group[labels]
+    per_block = np.array([np.atleast_1d(compute(rows[block == b])) for b in range(n_blocks)], dtype=float)
+    errors = per_block.std(axis=0, ddof=1) / math.sqrt(n_blocks)
+    how = f"{n_blocks} blocks of whole {pieces} ({n_groups} {pieces})"
+    return {i.name: Estimate(float(v), float(e), n_blocks, how) if math.isfinite(e) else Estimate(float(v))
             for i, v, e in zip(info, values, errors)}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from mdbench.systems.channel.physics import LOCATIONS, Ops, X, Y, Z
+from mdbench.systems.channel.physics import LOCATIONS, Ops, X, Z
 
 #: van Driest damping constant A⁺
 VAN_DRIEST_A = 26.0

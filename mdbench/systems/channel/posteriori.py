@@ -26,6 +26,7 @@ import xarray as xr
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.metrics.cost import cost_relative
 from mdbench.systems.channel import closures
 from mdbench.systems.channel.dataset import CHANNEL
 from mdbench.systems.channel.physics import X, Z, Channel, Ops
@@ -174,8 +175,7 @@ class APosteriori(Task):
             "tke_profile_error": Estimate(float(np.sqrt(np.mean((k - ref["tke"]) ** 2)) / ref["tke"].max())),
             "cf_error": Estimate(abs(cf / ref["cf"] - 1) if math.isfinite(cf) else math.nan),
             "les_cell_steps_per_second": Estimate(speed),
-            "cost_vs_smagorinsky": Estimate(engine_items_per_second / speed
-                                            if engine_items_per_second and items_per_second else math.nan),
+            "cost_vs_smagorinsky": cost_relative(items_per_second, engine_items_per_second),
         }
 
     def details(self, predictions: xr.Dataset, data: TaskData) -> dict:

@@ -31,6 +31,7 @@ import xarray as xr
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.metrics.cost import cost_relative
 from mdbench.systems.channel import closures
 from mdbench.systems.channel.dataset import CHANNEL
 from mdbench.systems.channel.physics import COMPONENTS, LOCATIONS, Grid, Ops
@@ -165,8 +166,7 @@ class APriori(Task):
                                                 "dissipation_ratio", "backscatter_fraction")}
         speed = items_per_second or math.nan
         scores["inference_cells_per_second"] = Estimate(speed)
-        scores["cost_vs_smagorinsky"] = Estimate(engine_items_per_second / speed
-                                                 if engine_items_per_second and items_per_second else math.nan)
+        scores["cost_vs_smagorinsky"] = cost_relative(items_per_second, engine_items_per_second)
         return scores
 
     def details(self, predictions: xr.Dataset, data: TaskData) -> dict:

@@ -23,6 +23,7 @@ from mdbench.core.params import DatasetConfig
 from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.regression import extensive_errors, missing, regression_info
 from mdbench.metrics.thermodynamics import THERMO_INFO, per_temperature, peak_temperature, thermodynamic_errors
+from mdbench.metrics.cost import cost_relative
 from mdbench.systems.ising import physics
 from mdbench.systems.ising.dataset import ISING, TRAIN_SIZE, TRANSFER_SIZES
 
@@ -138,8 +139,7 @@ class IsingEnergy(Task):
                                            ex["specific_heat_per_spin"], ex["peak_temperature"]))
         speed = items_per_second or math.nan
         scores["inference_spins_per_second"] = Estimate(speed)
-        scores["cost_vs_hamiltonian"] = Estimate(engine_items_per_second / speed
-                                                 if engine_items_per_second and items_per_second else math.nan)
+        scores["cost_vs_hamiltonian"] = cost_relative(items_per_second, engine_items_per_second)
         return scores
 
     def count_items(self, predictions: xr.Dataset) -> int:

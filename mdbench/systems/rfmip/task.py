@@ -37,6 +37,7 @@ from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.base import clustered_mean
+from mdbench.metrics.cost import generation_speedup
 from mdbench.systems.rfmip import physics
 from mdbench.systems.rfmip.dataset import EXTRA_SPLIT, FLUXES, GASES, PROPERTIES, PROPERTY_ATTRS, RFMIP, \
     gas_optics, profiles_of
@@ -210,8 +211,7 @@ class GasOpticsTask(Task):
                                                        f"weighted SE over {f['n_sites']} test sites")
         speed = items_per_second or math.nan
         scores["profiles_per_second"] = Estimate(speed)
-        scores["speedup_vs_rrtmgp"] = Estimate(speed / engine_items_per_second
-                                               if engine_items_per_second and items_per_second else math.nan)
+        scores["speedup_vs_rrtmgp"] = generation_speedup(items_per_second, engine_items_per_second)
         return scores
 
     @staticmethod
