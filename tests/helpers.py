@@ -25,3 +25,15 @@ def fit_predict(task: Task, data: TaskData, name: str, seed: int = 0):
 def score_entry(task: Task, data: TaskData, name: str, seed: int = 0) -> dict:
     """Fit, predict and score entry ``name`` exactly as `mdbench run` does (no timing)."""
     return task.score(fit_predict(task, data, name, seed), data, items_per_second=None, engine_items_per_second=None)
+
+
+class FakeClock:
+    """Stands in for the ``time`` module of a task: every ``perf_counter()`` call advances ``tick`` seconds,
+    so a throughput a task measures becomes an exact, checkable number."""
+
+    def __init__(self, tick: float):
+        self.now, self.tick = 0.0, tick
+
+    def perf_counter(self) -> float:
+        self.now += self.tick
+        return self.now

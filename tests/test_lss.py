@@ -63,8 +63,10 @@ def test_lss_generation_speed(benchmark):
     """Speed goal ≥ 2×10⁴ decoded frames/s: checked as a ratio against a same-process yardstick.
 
     The yardstick is the decoder's floor: three 200 × 200 float32 matrix products per frame (torch,
-    the same batch).  Latent propagation of 100 trajectories together plus decoding must cost
-    less than 25× that (measured here under shared load: ≈ 8×, i.e. ≈ 10⁵ frames/s).
+    the same batch), ≈ 3.5×10⁵ frames/s on this project's 2-core machines.  Latent propagation of
+    100 trajectories together plus decoding must cost less than 10× that, i.e. ≳ 3.5×10⁴ frames/s
+    there, above the goal with room for load (measured: 1.6×, 2.2×10⁵ frames/s; under shared load
+    up to ≈ 8×).  The old limit of 25× admitted 1.4×10⁴ frames/s, below the goal.
     """
     mdn, dec = _untrained_lss(3)
     n_traj, n_frames = 100, 200
@@ -90,7 +92,7 @@ def test_lss_generation_speed(benchmark):
     benchmark.extra_info["frames_per_second"] = n_traj * n_frames / best
     benchmark.extra_info["ratio_to_yardstick"] = best / reference
     assert out.shape == (n_traj * n_frames, 60) and np.all(np.isfinite(out))
-    assert best / reference < 25.0
+    assert best / reference < 10.0
 
 
 def test_lss_runs_end_to_end_on_tiny(tiny_trpcage):

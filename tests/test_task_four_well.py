@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import score_entry, task_data
+from helpers import FakeClock, score_entry, task_data
 from mdbench import catalog
 from mdbench.core.task import TaskData
 from mdbench.data.windows import frames_at_lag
@@ -57,7 +57,17 @@ def test_msm_baseline_is_reproducible(tiny_four_well):
     assert a["t1_rel_error"].value < 0.5  # an MSM of the data recovers the slowest process
 
 
-def test_engine_speed_is_measured(tiny_four_well):
+def test_engine_speed_counts_frames_at_lag_tau_not_steps(tiny_four_well, monkeypatch):
+    """The engine's speed is timed frames (one per τ, as submissions count them) per second."""
+    from mdbench.systems.four_well import physics
+    from mdbench.systems.four_well import task as task_module
+
     task, data = task_data(TASK)
-    assert task.engine_items_per_second(data) > 0
+    calls = []
+    monkeypatch.setattr(physics, "simulate", lambda n, **kw: calls.append((n, kw["save_every"])))
+    monkeypatch.setattr(task_module, "time", FakeClock(2.0))
+    speed = task.engine_items_per_second(data)
+    n_timed, save_every = calls[-1]
+    assert save_every == data.config["lag"]  # one frame every τ = lag steps
+    assert speed == pytest.approx(n_timed / 2.0)
     assert frames_at_lag(task.spec.config("small")) == 20_000

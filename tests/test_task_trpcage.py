@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import score_entry, task_data
+from helpers import FakeClock, score_entry, task_data
 from mdbench import catalog
 from mdbench.core.errors import SubmissionError
 from mdbench.core.task import TaskData
@@ -99,6 +99,17 @@ def test_msm_baseline_is_reproducible_and_replays_training_frames(tiny_trpcage):
     assert a["novelty"].value == 0.0  # ... and nothing new: every frame is a training frame
 
 
-def test_engine_speed_is_measured(tiny_trpcage):
+def test_engine_speed_counts_frames_at_lag_tau_not_steps(tiny_trpcage, monkeypatch):
+    """OpenMM's speed is timed frames (one per τ, as submissions count them) per second."""
+    from mdbench.systems.trpcage_like import physics
+    from mdbench.systems.trpcage_like import task as task_module
+
     task, data = task_data(TASK)
-    assert task.engine_items_per_second(data) > 0
+    calls = []
+    monkeypatch.setattr(physics, "go_model", lambda cutoff: "model")
+    monkeypatch.setattr(physics, "simulate", lambda model, n, **kw: calls.append((n, kw["save_every"])))
+    monkeypatch.setattr(task_module, "time", FakeClock(4.0))
+    speed = task.engine_items_per_second(data)
+    n_timed, save_every = calls[-1]
+    assert save_every == data.config["lag"]
+    assert speed == pytest.approx(n_timed / 4.0)
