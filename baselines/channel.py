@@ -24,6 +24,7 @@ import numpy as np
 import torch
 import xarray as xr
 
+from baselines.training import EarlyStopping
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.channel import closures
 from mdbench.systems.channel.physics import LOCATIONS, Ops
@@ -245,7 +246,7 @@ class MLPModel:
             return loss
 
         self._scale = float((y * s * m).sum(-1).abs().mean()) or 1.0
-        best, best_state = np.inf, None
+        best = EarlyStopping(patience=epochs + 1, min_delta=0.0)  # never stops early: keeps the best epoch
         from tqdm.auto import trange
 
         for _ in trange(epochs, desc="mlp epochs", disable=not progress, leave=False):
@@ -260,9 +261,8 @@ class MLPModel:
             net.eval()
             with torch.no_grad():
                 val = float(loss_of(xv, yv, mv, sv))
-            if val < best:
-                best, best_state = val, {k: t.clone() for k, t in net.state_dict().items()}
-        net.load_state_dict(best_state)
+            best.step(val, net)
+        best.restore(net)
         self.net = net.eval()
         return self
 
