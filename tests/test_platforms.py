@@ -65,8 +65,11 @@ def test_the_engine_wrapper_costs_under_5_percent_of_raw_integrator_steps(benchm
     frames, every = 10, 10
 
     def raw() -> float:
+        # the same cadence of `step` calls as a saving run: any engine that reports every `every`
+        # steps pays for splitting the stepping; the wrapper's own cost is what comes on top
         start = time.perf_counter()
-        engine.integrator.step(frames * every)
+        for _ in range(frames):
+            engine.integrator.step(every)
         return time.perf_counter() - start
 
     def wrapped() -> float:
