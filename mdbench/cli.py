@@ -80,6 +80,21 @@ def _cmd_generate(args) -> None:
     print(f"{manifest['name']}/{manifest['config']} v{manifest['version']}{platform} at {path}")
     for split, entry in manifest["splits"].items():
         print(f"  {split}: {entry['sizes']} sha256 {entry['sha256'][:16]}…")
+    if args.record:
+        _record_generation(manifest)
+
+
+def _record_generation(manifest: dict) -> None:
+    """Commit-able copy of a manifest (hashes, parameters, wall time, per-shard throughput): the
+    file every generation time quoted in a data card comes from."""
+    from mdbench.core.atomic import atomic_output
+    from mdbench.core.spec import project_file
+
+    path = project_file("data_cards", "generation", f"{manifest['name']}__{manifest['config']}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    print(f"recorded {manifest['generation_seconds']:.0f} s of generation in {path}")
 
 
 def _cmd_verify(args) -> None:
@@ -234,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheduler", help="address of an existing dask.distributed scheduler (shared filesystem)")
     g.add_argument("--platform", help="engine platform, e.g. Reference, CPU, CUDA, OpenCL (see `mdbench list`)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--record", action="store_true",
+                   help="copy the manifest (hashes, wall time, throughput) to data_cards/generation/ for the card")
     g.set_defaults(fn=_cmd_generate)
     v = dsub.add_parser("verify", help="check content hashes against the manifest")
     dataset_args(v)

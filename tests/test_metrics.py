@@ -109,3 +109,27 @@ def test_grouped_block_errors_keep_copies_of_one_trajectory_together():
                        pieces="trajectories")
     assert alone["mean"].n == copies["mean"].n == 10
     assert copies["mean"].stderr == pytest.approx(alone["mean"].stderr)
+
+
+def test_converged_lag_is_the_shortest_lag_after_which_t1_settles():
+    from mdbench.metrics.kinetics import converged_lag
+
+    lags = [1, 2, 4, 8, 16]
+    rising = np.array([[2.0], [5.0], [9.0], [9.5], [9.4]])  # settles (within 10 %) from lag 4
+    assert converged_lag(lags, rising) == 4
+    assert converged_lag(lags, np.array([[1.0], [2.0], [4.0], [8.0], [16.0]])) == 16  # never: the longest
+    assert converged_lag(lags, np.array([[5.0], [np.inf], [5.0], [5.0], [5.0]])) == 4  # infinite is not settled
+
+
+def test_over_pieces_is_the_mean_and_standard_error_over_pieces():
+    from mdbench.core.estimate import MetricInfo
+    from mdbench.metrics.base import over_pieces
+
+    pieces = [np.array([1.0, 3.0]), np.array([2.0, 6.0]), np.array([6.0, 9.0])]
+    info = [MetricInfo("mean", "1", "piece mean")]
+    est = over_pieces(lambda p: p.mean(), pieces, info, "pieces")["mean"]
+    means = np.array([2.0, 4.0, 7.5])
+    assert est.value == pytest.approx(means.mean()) and est.n == 3
+    assert est.stderr == pytest.approx(means.std(ddof=1) / np.sqrt(3))
+    one = over_pieces(lambda p: p.mean(), pieces[:1], info)["mean"]
+    assert one.value == 2.0 and one.stderr is None and one.n == 1

@@ -12,7 +12,8 @@ from mdbench import catalog
 from mdbench.core.errors import SubmissionError
 from mdbench.core.task import TaskData
 from mdbench.data.windows import frames_at_lag
-from mdbench.systems.trpcage_like.metrics import as_blocks, autocorrelation, exponential_timescale, fold_states
+from mdbench.systems.trpcage_like.features import N_TICS
+from mdbench.systems.trpcage_like.metrics import MSMTimescales, fold_states
 from mdbench.systems.trpcage_like.task import submission
 
 TASK = "trpcage-like/simulator"
@@ -24,19 +25,21 @@ def test_leaderboard_has_static_and_physics_references_and_baselines():
     assert "msm" in catalog.models(TASK)
 
 
-def test_exponential_fit_recovers_the_relaxation_time_of_an_ar1_process():
+def test_msm_timescales_recover_the_relaxation_time_of_a_two_state_chain():
+    """A chain that hops between two TIC-space states with probability p per frame relaxes with
+    λ₂ = 1 − 2p, i.e. t₁ = −τ / ln(1 − 2p) — at any MSM lag, since the chain is exactly Markovian."""
     rng = np.random.default_rng(0)
-    t_true, n = 5.0, 200_000
-    a = math.exp(-1 / t_true)
-    noise = rng.standard_normal((4, n)) * math.sqrt(1 - a * a)
-    x = np.empty((4, n))
-    x[:, 0] = rng.standard_normal(4)
-    for i in range(1, n):  # vectorised over the 4 trajectories
-        x[:, i] = a * x[:, i - 1] + noise[:, i]
-    c = autocorrelation(x, 50)
-    assert c[0] == pytest.approx(1.0)
-    assert exponential_timescale(c, frame_time=2.0) == pytest.approx(2.0 * t_true, rel=0.03)
-    assert math.isinf(exponential_timescale(np.ones(10), 1.0))
+    p, n, frame_time = 0.02, 100_000, 0.5
+    state = np.cumsum(rng.random((4, n)) < p, axis=1) % 2
+    table = np.zeros((4, n, N_TICS + 1))
+    table[..., 0] = np.where(state == 1, 1.0, -1.0) + 0.05 * rng.standard_normal((4, n))
+    centers = np.array([[-1.0, 0, 0], [1.0, 0, 0]])
+    exact = -frame_time / math.log(1 - 2 * p)
+    for lag in (1, 5):
+        t1 = MSMTimescales(centers, lag, frame_time, None).compute(table)[0]
+        assert t1 == pytest.approx(exact, rel=0.05), lag
+    with_error = MSMTimescales(centers, 1, frame_time, np.array([exact / 2, 1.0, 1.0])).compute(table)
+    assert with_error[3] == pytest.approx(1.0, rel=0.1)  # t₁ twice the "reference": relative error 1
 
 
 def test_fold_states_use_the_dual_cutoff():
@@ -44,29 +47,32 @@ def test_fold_states_use_the_dual_cutoff():
     np.testing.assert_array_equal(fold_states(q), [-1, 1, 1, 1, 0, 0, 1])
 
 
-def test_as_blocks_splits_short_submissions_in_time():
-    table = np.arange(2 * 10).reshape(2, 10, 1)
-    blocks = as_blocks(table, n_blocks=5)
-    assert blocks.shape == (10, 2, 1)
-    np.testing.assert_array_equal(blocks[0, :, 0], [0, 1])  # block 0 = first piece of trajectory 0
-    np.testing.assert_array_equal(blocks[1, :, 0], [10, 11])  # ... then trajectory 1
-    assert as_blocks(np.zeros((6, 10, 1)), n_blocks=5).shape == (6, 10, 1)
-
-
-def test_references_bracket_and_are_scored_by_the_same_code(tiny_trpcage):
+def test_references_are_scored_per_training_length_trajectory_by_the_same_code(tiny_trpcage):
+    """Equal sample size: every submission is scored as the mean over its training-length
+    trajectories, ± the standard error over them, n = trajectories; one trajectory has no error bar."""
     task, data = task_data(TASK)
     static, physics = score_entry(task, data, "training-data"), score_entry(task, data, "go-model")
-    # the physics reference is the data the targets come from: zero error, finite error bars
-    for name in ("free_energy_rmse", "free_energy_rmse_2d", "t1_rel_error", "transition_rate_rel_error"):
-        assert physics[name].value == pytest.approx(0.0, abs=1e-12), name
-        assert physics[name].stderr > 0, name
-    assert static["free_energy_rmse"].value > 0.1
+    n_reference = data.split("reference").sizes["replica"]
+    for name in ("free_energy_rmse", "free_energy_rmse_2d", "t1_rel_error"):
+        # the reference trajectories each miss the pooled targets by their own sampling noise
+        assert physics[name].n == n_reference and physics[name].value > 0 and physics[name].stderr > 0, name
+        assert static[name].n == 1 and static[name].stderr is None, name
     # training frames resubmitted: perfect geometry, zero novelty
     assert static["novelty"].value == 0.0 and static["novelty_ratio"].value == 0.0
     assert physics["novelty_ratio"].value > 0.3
     assert static["folded_rmsd"].value < 0.25 and physics["folded_rmsd"].value < 0.25
     assert 0.6 < physics["rg_mean"].value < 1.0
-    assert math.isnan(static["generation_speedup"].value)
+    assert math.isnan(static["generation_speedup"].value) and math.isnan(static["end_to_end_speedup"].value)
+
+
+def test_msm_lag_is_where_the_reference_timescales_converge(tiny_trpcage):
+    task, data = task_data(TASK)
+    ref = task.reference(data)
+    lags, its = ref["msm_lags"], ref["implied_timescales"]
+    chosen = lags.index(ref["msm_lag"])
+    t1 = its[chosen:, 0]
+    assert np.all(np.abs(t1 / t1[0] - 1) < 0.1) or ref["msm_lag"] == lags[-1]
+    assert task.targets(data)["msm_lag_frames"] == ref["msm_lag"]
 
 
 def test_contract_rejects_wrong_shapes_and_units(tiny_trpcage):

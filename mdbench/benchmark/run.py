@@ -195,7 +195,8 @@ def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, 
     replays = item.role == "data reference" or getattr(model, "replays_frames", False)
     speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and not replays else None
     path = write_submission(pred, outdir / "predictions" / f"{item.name}.nc", task=task.name, model=item.name,
-                            code=item.code, config=data.config.name, seed=seed, items_per_second=speed)
+                            code=item.code, config=data.config.name, seed=seed, items_per_second=speed,
+                            training_seconds=fit_seconds)
     pred, _, _ = read_submission(task, path)  # score the file itself: what `--rescore` will read again
     scores = task.score(pred, data, items_per_second=speed, engine_items_per_second=engine_speed)
     return pred, {

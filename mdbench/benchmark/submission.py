@@ -26,6 +26,7 @@ METADATA_SCHEMA = {
         "config": {"type": "string"},
         "seed": {"type": "integer"},
         "items_per_second": {"type": "number", "exclusiveMinimum": 0},
+        "training_seconds": {"type": "number", "minimum": 0},
     },
 }
 
@@ -35,12 +36,17 @@ def _plain(value):
 
 
 def write_submission(ds: xr.Dataset, path: Path, *, task: str, model: str, code: str, config: str,
-                     seed: int, items_per_second: float | None = None) -> Path:
-    """Write predictions plus metadata atomically (temp file + rename)."""
+                     seed: int, items_per_second: float | None = None, training_seconds: float | None = None) -> Path:
+    """Write predictions plus metadata atomically (temp file + rename).
+
+    ``items_per_second`` (generation speed) and ``training_seconds`` are what the cost metrics use.
+    """
     ds = ds.copy()
     ds.attrs.update(task=task, model=model, code=code, config=config, seed=int(seed))
     if items_per_second is not None:
         ds.attrs["items_per_second"] = float(items_per_second)
+    if training_seconds is not None:
+        ds.attrs["training_seconds"] = float(training_seconds)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(path) as tmp:
@@ -66,9 +72,9 @@ def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetCo
         ) from None
     meta = {k: _plain(v) for k, v in ds.attrs.items()}
     check_schema(meta, METADATA_SCHEMA, SubmissionError, str(path), field="global attribute ", top="metadata")
-    speed = meta.get("items_per_second")
-    if speed is not None and not math.isfinite(speed):
-        raise SubmissionError(f"{path}: global attribute items_per_second: {speed} is not a finite speed")
+    for key in ("items_per_second", "training_seconds"):
+        if meta.get(key) is not None and not math.isfinite(meta[key]):
+            raise SubmissionError(f"{path}: global attribute {key}: {meta[key]} is not a finite number")
     if meta["task"] != task.name:
         raise SubmissionError(f"{path}: submission is for task {meta['task']!r}, not {task.name!r}")
     if meta["config"] not in task.spec.configs:

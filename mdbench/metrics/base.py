@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import math
+import warnings
 
 import numpy as np
 
@@ -71,3 +72,28 @@ def clustered_mean(x: np.ndarray, groups: np.ndarray, pieces: str = "groups") ->
     resid = np.bincount(labels, weights=x - m, minlength=c)
     return Estimate(m, float(math.sqrt(c / (c - 1) * np.sum(resid**2)) / len(x)), c,
                     f"cluster-robust over {c} {pieces}")
+
+
+def over_pieces(compute, pieces, info: list[MetricInfo], what: str = "independent pieces") -> dict[str, Estimate]:
+    """Mean of ``compute(piece)`` over independent pieces (e.g. trajectories of equal length), with the
+    standard error of that mean and n = the number of pieces.
+
+    Scoring every submission as pieces of the same size ranks them at equal sample size: a long
+    submission cannot look better than a short one merely by averaging away its noise.  With one
+    piece the value has no standard error (n = 1 is flagged as weak downstream).
+    """
+    values = np.array([np.atleast_1d(np.asarray(compute(p), dtype=float)) for p in pieces])
+    n = len(values)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a metric undefined on some pieces (NaN)
+        mean = np.nanmean(values, axis=0)
+        counts = np.sum(np.isfinite(values), axis=0)
+        sd = np.nanstd(values, axis=0, ddof=1) if n > 1 else np.full(values.shape[1], np.nan)
+    out = {}
+    for i, item in enumerate(info):
+        k = int(counts[i])
+        if k > 1 and math.isfinite(sd[i]) and math.isfinite(mean[i]):
+            out[item.name] = Estimate(float(mean[i]), float(sd[i] / math.sqrt(k)), k, f"mean over {k} {what}")
+        else:
+            out[item.name] = Estimate(float(mean[i]) if k else math.nan, None, k or None)
+    return out

@@ -22,3 +22,18 @@ def cost_relative(items_per_second: float | None, engine_items_per_second: float
     if not items_per_second or not engine_items_per_second:
         return Estimate(float("nan"))
     return Estimate(engine_items_per_second / items_per_second)
+
+
+def end_to_end_info(engine: str) -> MetricInfo:
+    """The ``end_to_end_speedup`` metric: the saving once the model's training time is paid too."""
+    return MetricInfo("end_to_end_speedup", "×",
+                      f"synthetic frames ÷ (training + generation seconds), ÷ {engine} frames/s", True, timing=True)
+
+
+def end_to_end_speedup(n_items: int, items_per_second: float | None, training_seconds: float | None,
+                       engine_items_per_second: float | None) -> Estimate:
+    """Speed-up counting the training time: what replacing the engine saves for this many items."""
+    if not items_per_second or training_seconds is None or not engine_items_per_second:
+        return Estimate(float("nan"))
+    seconds = float(training_seconds) + n_items / items_per_second
+    return Estimate(n_items / seconds / engine_items_per_second)

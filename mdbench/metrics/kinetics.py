@@ -19,10 +19,11 @@ def discretise(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(edges, np.ravel(x), side="right") - 1, 0, len(edges) - 2)
 
 
-def msm_timescales(dtraj: np.ndarray, k: int, lag: int = 1) -> np.ndarray:
+def msm_timescales(dtraj: np.ndarray | list[np.ndarray], k: int, lag: int = 1) -> np.ndarray:
     """Implied timescales (in frames) of a reversible maximum-likelihood MSM (deeptime).
 
-    Estimated on the largest connected set.  A trajectory that never leaves its state never
+    ``dtraj``: one discrete trajectory or a list of independent ones.  Estimated on the largest
+    connected set.  A trajectory that never leaves its state never
     decorrelates: its timescales are infinite.  Timescales the connected set is too small to
     have are NaN.
     """
@@ -36,6 +37,22 @@ def msm_timescales(dtraj: np.ndarray, k: int, lag: int = 1) -> np.ndarray:
     n = min(k, msm.n_states - 1)
     out[:n] = msm.timescales(n)
     return out
+
+
+def implied_timescales_vs_lag(dtrajs: list[np.ndarray], lags, k: int) -> np.ndarray:
+    """``[len(lags), k]`` implied timescales (frames) of MSMs at each lag: the convergence test."""
+    return np.array([msm_timescales(dtrajs, k, int(lag)) for lag in lags])
+
+
+def converged_lag(lags, timescales: np.ndarray, tol: float = 0.1) -> int:
+    """The shortest lag from which the slowest implied timescale changes by less than ``tol``
+    (relative) at every longer lag tried; the longest lag if it never settles."""
+    t1 = np.asarray(timescales)[:, 0]
+    for i in range(len(lags)):
+        rest = t1[i:]
+        if np.all(np.isfinite(rest)) and np.all(np.abs(rest / rest[0] - 1.0) < tol):
+            return int(lags[i])
+    return int(lags[-1])
 
 
 class ImpliedTimescales(TrajectoryMetric):

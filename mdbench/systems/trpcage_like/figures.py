@@ -13,8 +13,8 @@ from mdbench.core.estimate import decode_number
 from mdbench.metrics.distribution import histogram
 from mdbench.metrics.structure import align_to
 from mdbench.plotting import entry_style, save_figure, timescale_axes
-from mdbench.metrics.base import N_BLOCKS
-from mdbench.systems.trpcage_like.metrics import N_TIMESCALES, as_blocks
+from mdbench.systems.trpcage_like.metrics import N_TIMESCALES, MSMTimescales
+from mdbench.systems.trpcage_like.task import lag_time
 from mdbench.systems.trpcage_like.physics import native_structure
 
 
@@ -26,6 +26,7 @@ def plot_all(task, data, predictions, results, outdir: Path) -> list[Path]:
         _profiles(tables, results, ref, outdir / "free_energy_1d.png"),
         _maps(tables, results, ref, outdir / "free_energy_2d.png"),
         _timescales(results, outdir / "timescales.png"),
+        _implied_timescales(tables, results, ref, task, data, outdir / "implied_timescales_vs_lag.png"),
         _structures(predictions, outdir / "sample_structures.png"),
     ]
 
@@ -37,22 +38,24 @@ def _free_energy(p: np.ndarray) -> np.ndarray:
 
 
 def _profiles(tables, results, ref, path: Path) -> Path:
+    """F(TIC 1) pooled over each entry's trajectories; bands: SE over its trajectories (n in the legend)."""
     edges = ref["edges_1d"]
     centers = 0.5 * (edges[1:] + edges[:-1])
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = plt.subplots(figsize=(6.8, 4.2))
     for name, table in tables.items():
-        tic = as_blocks(table)[..., 0]
-        f = _free_energy(histogram(tic, edges))
-        blocks = np.array([_free_energy(histogram(b, edges)) for b in np.array_split(tic, N_BLOCKS)])
-        blocks[~np.isfinite(blocks)] = np.nan
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # bins seen by < 2 blocks get no band
-            band = np.nanstd(blocks, axis=0, ddof=1) / np.sqrt(N_BLOCKS)
+        f = _free_energy(histogram(table[..., 0], edges))
         style = entry_style(results, name)
-        ax.plot(centers, f, **style)
-        ax.fill_between(centers, f - band, f + band, color=style["color"], alpha=0.2)
+        n = len(table)
+        if n > 1:
+            pieces = np.array([_free_energy(histogram(piece[..., 0], edges)) for piece in table])
+            pieces[~np.isfinite(pieces)] = np.nan
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # bins seen by < 2 trajectories get no band
+                band = np.nanstd(pieces, axis=0, ddof=1) / np.sqrt(np.sum(np.isfinite(pieces), axis=0))
+            ax.fill_between(centers, f - band, f + band, color=style["color"], alpha=0.2)
+        ax.plot(centers, f, **{**style, "label": f"{style['label']}, n = {n}"})
     ax.set(xlabel="reference TIC 1", ylabel="free energy [kT]", ylim=(-0.3, 8),
-           title=f"free-energy profile (bands: SE over {N_BLOCKS} blocks)")
+           title="free-energy profile (bands: SE over the n trajectories)")
     ax.legend(fontsize=7)
     return save_figure(fig, path)
 
@@ -80,6 +83,25 @@ def _timescales(results, path: Path) -> Path:
     for i, ax in enumerate(axes):
         ax.axhline(target[i], color="k", lw=1, label="Gō-model reference")
     axes[0].legend(fontsize=7)
+    return save_figure(fig, path)
+
+
+def _implied_timescales(tables, results, ref, task, data, path: Path) -> Path:
+    """MSM implied timescales t₁, t₂ against lag: the reference's convergence and each entry's (pooled)."""
+    lags, tau = ref["msm_lags"], lag_time(data.config)
+    metric = next(m for m in task.metrics(data) if isinstance(m, MSMTimescales))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.9), squeeze=False)
+    lag_ns = np.asarray(lags) * tau
+    for name, table in tables.items():
+        its = np.array([metric.timescales(table, lag) for lag in lags])
+        for i, ax in enumerate(axes[0]):
+            ax.plot(lag_ns, its[:, i], marker="o", ms=3, **entry_style(results, name))
+    for i, ax in enumerate(axes[0]):
+        ax.axvline(ref["msm_lag"] * tau, color="k", lw=0.8, ls=":",
+                   label="lag used (reference converged)")
+        ax.set(xlabel="MSM lag [ns, model time]", ylabel=f"t{i + 1} [ns, model time]", yscale="log",
+               title=f"implied timescale t{i + 1} vs lag ({len(ref['centers'])} reference states)")
+    axes[0][0].legend(fontsize=6)
     return save_figure(fig, path)
 
 

@@ -3,8 +3,9 @@
 * ``training-data`` — static reference: the training trajectory at lag τ resubmitted (perfect
   structures, zero novelty, the statistical error of one training-length trajectory).
 * ``go-model`` — physics reference: the long independent ``reference`` split at lag τ
-  (≥ 10 trajectories of training length); the targets are computed from it, so its errors are ≈ 0
-  and its error bars show the precision of the targets.
+  (≥ 10 trajectories of training length).  The targets pool all of them, and each trajectory is
+  scored against them on its own: its errors are what an ideal simulator of training length scores
+  (slightly optimistic, since each trajectory is a tenth of its own target), ± over trajectories.
 * ``go-model-test`` — data reference: the held-out test trajectory at lag τ (fresh MD of the
   training length: what an ideal surrogate of the same size would score).
 """
