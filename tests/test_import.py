@@ -7,6 +7,7 @@ import json
 import MDAnalysis as mda
 import numpy as np
 import pytest
+import xarray as xr
 
 import mdbench
 from mdbench import catalog
@@ -70,6 +71,25 @@ def test_import_generate_and_run(own_md, capsys):
     # 12 origins ~5 frames apart in the 60 test frames: windows of h + L = 2 frames never overlap,
     # windows of h + L = 10 frames all chain together into one piece of evidence
     assert static["rmsd_h1_L1"]["n"] == 12 and static["rmsd_h5_L5"]["n"] == 1
+    # the scored RMSDs are those of the frames written to the DCD: locate the test part in the raw walk
+    test = mdbench.load("my-md", "default", "test")
+    start = int(np.argmin(np.abs(frames[:, :5] - test["ca"].values[0, 0]).max(axis=(1, 2))))
+    assert start >= 180  # after the training part (and the gap): nothing of training is scored
+    origins = start + np.atleast_1d(test["restart_frame"].values[0])
+    assert len(origins) == 12
+    with xr.open_dataset(path / "run" / "predictions" / "ffnn-whole.nc") as sub:
+        forecasts = sub["ca_forecast"].values.astype(np.float64)
+
+    def rmsd(a, b):
+        return np.sqrt(np.mean(np.linalg.norm(a - b, axis=-1) ** 2, axis=-1)).mean()
+
+    model = results["entries"]["ffnn-whole"]["metrics"]
+    for i, h in enumerate((1, 5)):
+        for j, lead in enumerate((1, 5)):
+            future = frames[origins + lead, :5]
+            # DCD stores float32: agreement to ~1e-5 relative, far below the ~0.5 Å steps of the walk
+            assert static[f"rmsd_h{h}_L{lead}"]["value"] == pytest.approx(rmsd(frames[origins, :5], future), rel=1e-4)
+            assert model[f"rmsd_h{h}_L{lead}"]["value"] == pytest.approx(rmsd(forecasts[i, j], future), rel=1e-4)
 
 
 def test_every_file_stays_its_own_trajectory(own_md):

@@ -10,7 +10,8 @@ from baselines.forecasters import CoordinateForecaster, windows
 from helpers import fit_predict, task_data
 from mdbench import catalog
 from mdbench.core.errors import SubmissionError
-from mdbench.systems.md_forecast.task import HISTORIES, LEADS, independent_groups, mean_estimate, ratio_estimate
+from mdbench.systems.md_forecast.task import (HISTORIES, LEADS, forecast_dataset, independent_groups, mean_estimate,
+                                              ratio_estimate)
 
 TASK = "ala100-smd/forecast"
 
@@ -36,16 +37,98 @@ def _score(name, data, task):
     return task.score(fit_predict(task, data, name), data)
 
 
-def test_references_and_a_baseline(tiny_smd):
+def _raw_windows(cfg):
+    """True X(t) (window, atom, 3) and X(t+L) (lead, window, atom, 3) of the tiny test replica, indexed
+    straight from the stored coordinates by the config's restart frames (not by the task's code)."""
+    ca = mdbench.load("ala100-smd", "tiny", "test")["ca"].values[0].astype(np.float64)
+    origins = np.asarray(cfg["restart_frames"])
+    return ca[origins], np.stack([ca[origins + lead] for lead in cfg["leads"]])
+
+
+def _rmsd(a, b):
+    """Per-window RMSD (Å): √(mean over atoms of the squared distance), via the Euclidean norm."""
+    return np.sqrt(np.mean(np.linalg.norm(a - b, axis=-1) ** 2, axis=-1))
+
+
+def _submission(cfg, per_lead):
+    """A forecast submission with the same (window, atom, 3) forecast for every history."""
+    values = np.stack([per_lead] * len(cfg["histories"]))
+    return forecast_dataset(values, cfg)
+
+
+def test_static_rmsd_is_the_rmsd_of_the_raw_coordinates(tiny_smd):
+    """Was ``rmsd_ratio_mean == 1`` for static (static ÷ static): now its RMSD at every (h, L) against
+    the displacement X(t+L) − X(t) computed from the stored coordinates."""
     task, data = task_data(TASK)
-    static, floor = _score("static", data, task), _score("langevin-mean", data, task)
-    assert static["rmsd_ratio_mean"].value == pytest.approx(1.0)
-    assert static["rmsd_h1_L1"].value > 0
-    # the mean of continuations from the full state beats "nothing moves" at the longer lead
-    assert floor["rmsd_h5_L5"].value < static["rmsd_h5_L5"].value
+    cfg = data.config
+    now, future = _raw_windows(cfg)
+    static = _score("static", data, task)
+    for h in cfg["histories"]:
+        for j, lead in enumerate(cfg["leads"]):
+            expected = _rmsd(now, future[j]).mean()
+            assert expected > 0.01  # the helix moves within one lead; a zero here would test nothing
+            assert static[f"rmsd_h{h}_L{lead}"].value == pytest.approx(expected, rel=1e-5)
     assert np.isnan(static["rmsd_h10_L60"].value)  # not in the tiny grid: n/a, not a crash
-    gru = _score("gru-atom", data, task)
-    assert np.isfinite(gru["rmsd_ratio_mean"].value)
+
+
+def test_ratio_to_static_of_forecasts_with_known_errors(tiny_smd):
+    """The truth scores 0; halfway between X(t) and X(t+L) scores exactly ½ of static; the truth moved
+    rigidly by 1 Å scores 1 Å (and 0 once Kabsch-aligned); static moved by 1 Å scores its hand-computed ratio."""
+    task, data = task_data(TASK)
+    cfg = data.config
+    now, future = _raw_windows(cfg)
+    static = np.stack([_rmsd(now, f) for f in future])  # (lead, window)
+    shift = np.array([1.0, 0.0, 0.0])
+
+    exact = task.score(_submission(cfg, future), data)
+    half = task.score(_submission(cfg, now + 0.5 * (future - now)), data)
+    moved = task.score(_submission(cfg, future + shift), data)
+    bad = task.score(_submission(cfg, np.broadcast_to(now + shift, future.shape)), data)
+    for h in cfg["histories"]:
+        for j, lead in enumerate(cfg["leads"]):
+            key = f"h{h}_L{lead}"
+            assert exact[f"rmsd_{key}"].value == pytest.approx(0.0, abs=1e-5)
+            assert exact[f"rmsd_ratio_{key}"].value == pytest.approx(0.0, abs=1e-5)
+            assert half[f"rmsd_ratio_{key}"].value == pytest.approx(0.5, rel=1e-4)
+            assert moved[f"rmsd_{key}"].value == pytest.approx(1.0, rel=1e-5)
+            assert moved[f"rmsd_ratio_{key}"].value == pytest.approx(1.0 / static[j].mean(), rel=1e-5)
+            assert moved[f"rmsd_aligned_{key}"].value == pytest.approx(0.0, abs=1e-3)
+            by_hand = np.mean([_rmsd(now[w] + shift, future[j, w]) for w in range(len(now))]) / static[j].mean()
+            assert by_hand > 1.0
+            assert bad[f"rmsd_ratio_{key}"].value == pytest.approx(by_hand, rel=1e-5)
+    assert exact["rmsd_ratio_mean"].value == pytest.approx(0.0, abs=1e-5)
+    assert half["rmsd_ratio_mean"].value == pytest.approx(0.5, rel=1e-4)
+
+
+def test_langevin_mean_is_the_mean_of_the_stored_continuations_and_beats_static(tiny_smd):
+    task, data = task_data(TASK)
+    cfg = data.config
+    cont = mdbench.load("ala100-smd", "tiny", "test")["continuation_ca"].values[0].astype(np.float64)
+    mean = cont.mean(axis=1).transpose(1, 0, 2, 3)  # (restart, member, lead, …) → (lead, window, atom, 3)
+    submitted = fit_predict(task, data, "langevin-mean")
+    for i in range(len(cfg["histories"])):
+        np.testing.assert_allclose(submitted["ca_forecast"].values[i], mean, atol=1e-4)
+    # the mean of continuations from the full state beats "nothing moves" at the longer lead
+    floor = task.score(submitted, data)
+    assert floor["rmsd_ratio_h5_L5"].value < 1.0
+
+
+def test_smoke_gru_atom_trains_and_is_scored_on_its_own_forecasts(tiny_smd):
+    """Smoke (a few epochs on one 40-frame replica), plus a check that can fail: its scored RMSD and ratio
+    are those recomputed from its forecasts and the raw coordinates."""
+    task, data = task_data(TASK)
+    cfg = data.config
+    now, future = _raw_windows(cfg)
+    pred = fit_predict(task, data, "gru-atom")
+    gru = task.score(pred, data)
+    forecasts = pred["ca_forecast"].values.astype(np.float64)
+    assert np.isfinite(forecasts).all()
+    for i, h in enumerate(cfg["histories"]):
+        for j, lead in enumerate(cfg["leads"]):
+            d = _rmsd(forecasts[i, j], future[j])
+            assert gru[f"rmsd_h{h}_L{lead}"].value == pytest.approx(d.mean(), rel=1e-5)
+            ratio = d.mean() / _rmsd(now, future[j]).mean()
+            assert gru[f"rmsd_ratio_h{h}_L{lead}"].value == pytest.approx(ratio, rel=1e-5)
 
 
 def test_models_get_histories_not_futures(tiny_smd):
@@ -87,10 +170,27 @@ def test_overlapping_windows_count_as_one_piece_of_evidence():
     assert one.stderr is None and one.n == 1  # three windows of one stretch: no error bar at all
 
 
+def test_ratio_error_bar_over_independent_windows_is_the_standard_error_of_the_mean():
+    """Against a static RMSD of 1 Å in every window the ratio is the mean RMSD, and with every window its
+    own group its delta-method error bar must be the textbook s/√n (ddof = 1) of the model's RMSDs."""
+    x = np.random.default_rng(3).gamma(2.0, 0.5, size=9)
+    distinct = np.arange(9)
+    est = ratio_estimate(x, np.ones(9), distinct)
+    assert est.value == pytest.approx(x.mean(), rel=1e-12) and est.n == 9
+    assert est.stderr == pytest.approx(np.std(x, ddof=1) / 3.0, rel=1e-12)
+    # scaling the static RMSD by 2 halves the ratio and its error bar
+    half = ratio_estimate(x, 2 * np.ones(9), distinct)
+    assert half.value == pytest.approx(x.mean() / 2) and half.stderr == pytest.approx(est.stderr / 2)
+
+
 @pytest.mark.slow
-def test_adk_tiny_end_to_end(tmp_path, monkeypatch):
-    """Generates ADK (3341 atoms, OpenMM) and runs the sweep's first model with both references."""
+def test_smoke_adk_tiny_end_to_end(tmp_path, monkeypatch):
+    """Generates ADK (3341 atoms, OpenMM) and runs the sweep's first model with both references; smoke,
+    plus a check that can fail: the static and ffnn-atom RMSDs in results.json are those recomputed from
+    the raw test coordinates and the written forecasts."""
     import json
+
+    import xarray as xr
 
     from mdbench.cli import main
 
@@ -100,3 +200,16 @@ def test_adk_tiny_end_to_end(tmp_path, monkeypatch):
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert set(results["entries"]) == {"ffnn-atom", "static", "langevin-mean"}
     assert (tmp_path / "run" / "rmsd_vs_lead.png").exists()
+    cfg = catalog.dataset("adk").config("tiny")
+    ca = mdbench.load("adk", "tiny", "test")["ca"].values[0].astype(np.float64)
+    origins = np.asarray(cfg["restart_frames"])
+    with xr.open_dataset(tmp_path / "run" / "predictions" / "ffnn-atom.nc") as sub:
+        forecasts = sub["ca_forecast"].values.astype(np.float64)
+    for i, h in enumerate(cfg["histories"]):
+        for j, lead in enumerate(cfg["leads"]):
+            static = _rmsd(ca[origins], ca[origins + lead]).mean()
+            model = _rmsd(forecasts[i, j], ca[origins + lead]).mean()
+            metrics = {name: float(results["entries"][name]["metrics"][f"rmsd_h{h}_L{lead}"]["value"])
+                       for name in ("static", "ffnn-atom")}
+            assert metrics["static"] == pytest.approx(static, rel=1e-5) and static > 0.01
+            assert metrics["ffnn-atom"] == pytest.approx(model, rel=1e-5)

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 import mdbench
-from helpers import task_data
+from helpers import FakeClock, task_data
 from mdbench import catalog
 from mdbench.benchmark import leaderboard
 from mdbench.cli import main
@@ -128,6 +128,12 @@ def test_contract_rejects_wrong_sizes_units_and_missing_8x8(tiny_ising):
         contract.validate(bad, "x.nc")
 
 
+def _predictions(run_dir, model: str) -> dict[int, np.ndarray]:
+    """``{L: predicted energies}`` from the submission file a run wrote for ``model``."""
+    with xr.open_dataset(run_dir / "predictions" / f"{model}.nc") as sub:
+        return {s: sub[variable(s)].values for s in SIZES if variable(s) in sub}
+
+
 def test_run_writes_results_figures_and_a_leaderboard_with_n_a_for_the_dense_model(tiny_ising, tmp_path, capsys):
     assert main(["run", TASK, "--model", "dense", "--config", "tiny", "--out", str(tmp_path / "run"), "--quiet"]) == 0
     results = json.loads((tmp_path / "run" / "results.json").read_text())
@@ -135,10 +141,16 @@ def test_run_writes_results_figures_and_a_leaderboard_with_n_a_for_the_dense_mod
     dense = results["entries"]["dense"]
     assert dense["metrics"]["mae_per_spin_128"]["value"] == "nan"
     assert "128×128" in dense["details"]["not_predicted"]
-    # the Hamiltonian reference is exact by construction; what is checked here is that it is scored on
-    # every size, transfer lattices included, through the same path as the models
+    # the Hamiltonian reference's predictions, every size (transfer lattices included), are the energies
+    # counted independently by the bond sum, and the run scores them through the models' path as zero error
+    ham_pred = _predictions(tmp_path / "run", "hamiltonian")
     ham = results["entries"]["hamiltonian"]["metrics"]
-    assert all(math.isfinite(float(ham[f"mae_per_spin_{s}"]["value"])) for s in SIZES)
+    for s in SIZES:
+        np.testing.assert_array_equal(ham_pred[s], _truth(s))
+        assert float(ham[f"mae_per_spin_{s}"]["value"]) == 0.0
+    # the dense model's scored 8×8 error is the one recomputed from its written predictions
+    err = np.abs(_predictions(tmp_path / "run", "dense")[8] - _truth(8))
+    assert float(dense["metrics"]["mae_per_spin_8"]["value"]) == pytest.approx(err.mean() / 64, rel=1e-9)
     assert math.isnan(float(results["entries"]["training-mean"]["metrics"]["cv_peak_temperature"]["value"]))
     for fig in ("parity.png", "error_vs_energy.png", "specific_heat.png"):
         assert (tmp_path / "run" / fig).stat().st_size > 10_000
@@ -148,19 +160,53 @@ def test_run_writes_results_figures_and_a_leaderboard_with_n_a_for_the_dense_mod
     assert any(e["model"] == "hamiltonian" for e in leaderboard.read(catalog.task(TASK)))
 
 
-def test_ednn_runs_on_tiny_and_predicts_every_size(tiny_ising, tmp_path):
+def test_hamiltonian_speed_is_every_held_out_spin_per_timed_second_and_cost_is_the_speed_ratio(tiny_ising,
+                                                                                            monkeypatch):
+    """Was ``inference_spins_per_second > 0``: with a clock that advances 0.5 s per reading, one timed
+    pass over the held-out spins takes 0.5 s, so the speed is (spins counted from the config) / 0.5 s."""
+    from mdbench.systems.ising import task as task_module
+
+    task, data = task_data(TASK)
+    cfg = data.config
+    n_spins = cfg["test_per_temperature"] * len(cfg["temperatures"]) * 8 * 8 + sum(
+        n * len(cfg["transfer_temperatures"]) * size * size
+        for n, size in zip(cfg["transfer_per_temperature"], cfg["transfer_sizes"]))
+    assert n_spins == 200 * 64 + 3 * (4 * 16**2 + 2 * 32**2 + 2 * 64**2 + 2 * 128**2 + 256**2)
+    monkeypatch.setattr(task_module, "time", FakeClock(0.5))
+    assert task.engine_items_per_second(data) == pytest.approx(n_spins / 0.5)
+    # a model at 2×10⁵ spins/s against an engine at 8×10⁸ spins/s costs 4 000× the engine's time per spin
+    scores = task.score(submission({8: _truth(8)}), data, items_per_second=2.0e5, engine_items_per_second=8.0e8)
+    assert scores["inference_spins_per_second"].value == 2.0e5
+    assert scores["cost_vs_hamiltonian"].value == pytest.approx(4000.0)
+
+
+def test_smoke_ednn_runs_on_tiny_and_predicts_every_size(tiny_ising, tmp_path):
+    """Smoke (2 epochs on 400 configurations), plus two checks that can fail: every size's scored error is
+    the one recomputed from the written predictions against the bond-sum energies, and even this short
+    training beats the training-mean reference on 8×8."""
     assert main(["run", TASK, "--model", "ednn-f4c1", "--config", "tiny", "--out", str(tmp_path / "e"), "--quiet",
                  "--no-leaderboard"]) == 0
     results = json.loads((tmp_path / "e" / "results.json").read_text())
     metrics = results["entries"]["ednn-f4c1"]["metrics"]
+    pred = _predictions(tmp_path / "e", "ednn-f4c1")
+    assert set(pred) == set(SIZES)
     for s in SIZES:
-        assert math.isfinite(float(metrics[f"mae_per_spin_{s}"]["value"]))
+        err = np.abs(pred[s] - _truth(s))
+        assert float(metrics[f"mae_per_spin_{s}"]["value"]) == pytest.approx(err.mean() / (s * s), rel=1e-9)
+        assert float(metrics[f"median_ae_per_spin_{s}"]["value"]) == pytest.approx(np.median(err) / (s * s), rel=1e-9)
+    static = results["entries"]["training-mean"]["metrics"]
+    assert float(metrics["mae_per_spin_8"]["value"]) < float(static["mae_per_spin_8"]["value"])
 
 
 def test_score_command_reads_a_submission_file(tiny_ising, tmp_path, capsys):
+    """A file whose 8×8 energies are all 6.4 J too high: the command reports 0.1 J per spin (6.4 J / 64)."""
     from mdbench.benchmark.submission import write_submission
 
-    path = write_submission(submission({s: _truth(s) for s in SIZES}), tmp_path / "sub.nc", task=TASK,
+    path = write_submission(submission({8: _truth(8) + 6.4}), tmp_path / "sub.nc", task=TASK,
                             model="mine", code="x", config="tiny", seed=0)
-    assert main(["score", TASK, str(path)]) == 0
+    assert main(["score", TASK, str(path), "--json", str(tmp_path / "scores.json")]) == 0
     assert "mae_per_spin_8" in capsys.readouterr().out
+    metrics = json.loads((tmp_path / "scores.json").read_text())["metrics"]
+    assert float(metrics["mae_per_spin_8"]["value"]) == pytest.approx(0.1)
+    assert float(metrics["mae_total_8"]["value"]) == pytest.approx(6.4)
+    assert math.isnan(float(metrics["mae_per_spin_16"]["value"]))  # not submitted: n/a
