@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -45,3 +46,21 @@ def test_card_is_complete(name):
             assert p.units in cells or any(f"[{p.units}]" in row or f"({p.units})" in row for row in rows), \
                 f"parameter {param}: its units {p.units!r} are not on its row of the card"
     assert "static reference" in text and "physics reference" in text
+
+
+GENERATION = re.compile(r"Generation of `(\w[\w-]*)`: ([\d ]+) s\b")
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_card_generation_times_come_from_committed_manifests(name):
+    """A generation time in a card is the `generation_seconds` of the manifest that
+    `mdbench data generate NAME --config C --record` committed under data_cards/generation/."""
+    spec = catalog.dataset(name)
+    text = spec.card_path.read_text()
+    for config, seconds in GENERATION.findall(text):
+        record = spec.card_path.parent / "generation" / f"{name}__{config}.json"
+        assert record.exists(), f"{name}: the card quotes a generation time of `{config}` but {record} is missing"
+        manifest = json.loads(record.read_text())
+        assert (manifest["name"], manifest["config"]) == (name, config)
+        assert int(seconds.replace(" ", "")) == round(manifest["generation_seconds"]), (name, config)
+    assert not re.search(r"Generation of `[^`]+`: \d+ min", text), f"{name}: quote generation times from the record"

@@ -73,6 +73,29 @@ def test_hand_edited_entries_fail_the_check(msm_run, capsys):
         leaderboard.check()
 
 
+def test_an_entry_with_an_older_metric_set_is_kept_until_re_created_and_fails_the_check(msm_run, tmp_path, capsys):
+    """A task that gains a metric leaves old entries stale: a sweep re-creating them one model at a
+    time must not be blocked by the others, and --check refuses the board until all are re-created."""
+    path = leaderboard.path_for(TASK)
+    board = json.loads(path.read_text())
+    persistence = next(e for e in board["entries"] if e["model"] == "persistence")
+    del persistence["metrics"]["t1"]  # as if scored before t1 existed
+    persistence["sha256"] = leaderboard.entry_hash(persistence)
+    path.write_text(json.dumps(board))
+    with pytest.raises(LeaderboardError, match=r"missing \['t1'\].*--record"):
+        leaderboard.check()
+    assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--seed", "2", "--out", str(tmp_path / "seed2"),
+                 "--quiet"]) == 0
+    assert "1 entries were scored with an older metric set" in capsys.readouterr().err
+    assert {("msm", 2), ("persistence", 2), ("persistence", 1)} <= {
+        (e["model"], e["seed"]) for e in leaderboard.read(catalog.task(TASK), allow_stale=True)}
+    assert main(["leaderboard", "--check"]) == 2  # the seed-1 persistence entry is still stale
+    assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--seed", "1", "--out", str(tmp_path / "seed1"),
+                 "--quiet"]) == 0
+    assert "older metric set" not in capsys.readouterr().err
+    assert main(["leaderboard", "--check"]) == 0
+
+
 def test_the_committed_leaderboards_pass_the_check(monkeypatch):
     monkeypatch.setenv("MDBENCH_LEADERBOARDS", str(REPO_BOARDS))
     report = leaderboard.check()

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,9 @@ def entry_hash(entry: dict) -> str:
     return sha256_json({k: v for k, v in entry.items() if k != "sha256"})
 
 
-def read(task: Task, directory: Path | None = None) -> list[dict]:
+def read(task: Task, directory: Path | None = None, *, allow_stale: bool = False) -> list[dict]:
+    """The entries of ``task``'s leaderboard; ``allow_stale`` accepts entries scored with an older
+    metric set (what :func:`upsert` needs while a sweep re-creates them one model at a time)."""
     path = path_for(task.name, directory)
     if not path.exists():
         return []
@@ -135,25 +138,31 @@ def read(task: Task, directory: Path | None = None) -> list[dict]:
         board = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise LeaderboardError(f"{path}: not valid JSON ({exc})") from None
-    _validate(board, task, path)
+    _validate(board, task, path, allow_stale=allow_stale)
     return board["entries"]
 
 
-def _validate(board: dict, task: Task, path: Path) -> None:
+def _validate(board: dict, task: Task, path: Path, *, allow_stale: bool = False) -> list[str]:
+    """Raise on a malformed board; return the commands that re-create stale entries (metrics
+    differ from the task's), which raise too unless ``allow_stale``."""
     check_schema(board, FILE_SCHEMA, LeaderboardError, str(path))
     if board["task"] != task.name:
         raise LeaderboardError(f"{path}: holds task {board['task']!r}, expected {task.name!r}")
     known = set(task.info_by_name())
+    stale = []
     for i, entry in enumerate(board["entries"]):
+        if entry["config"] not in task.spec.configs:
+            raise LeaderboardError(f"{path}: entries/{i}: unknown config {entry['config']!r}")
         missing = known - set(entry["metrics"])
         extra = set(entry["metrics"]) - known
         if missing or extra:
-            raise LeaderboardError(
-                f"{path}: entries/{i} ({entry['model']}): metrics differ from the task's "
-                f"(missing {sorted(missing)}, unknown {sorted(extra)}); re-create it with: {entry['command']}"
-            )
-        if entry["config"] not in task.spec.configs:
-            raise LeaderboardError(f"{path}: entries/{i}: unknown config {entry['config']!r}")
+            if not allow_stale:
+                raise LeaderboardError(
+                    f"{path}: entries/{i} ({entry['model']}): metrics differ from the task's "
+                    f"(missing {sorted(missing)}, unknown {sorted(extra)}); re-create it with: {entry['command']} --record"
+                )
+            stale.append(entry["command"])
+    return stale
 
 
 def prediction_store() -> Path:
@@ -182,12 +191,15 @@ def upsert(task: Task, entries: list[dict], directory: Path | None = None) -> Pa
     Markdown table; atomic."""
     path = path_for(task.name, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
-    board = {"task": task.name, "entries": read(task, directory)}
+    board = {"task": task.name, "entries": read(task, directory, allow_stale=True)}
     keys = {(e["model"], e["config"], e["seed"]) for e in entries}
     board["entries"] = [e for e in board["entries"] if (e["model"], e["config"], e["seed"]) not in keys]
     board["entries"] += [{**e, "sha256": entry_hash(e)} for e in entries]
     board["entries"].sort(key=lambda e: (e["config"], e["model"], e["seed"]))
-    _validate(board, task, path)
+    stale = _validate(board, task, path, allow_stale=True)
+    if stale:  # kept, shown as n/a where a metric is new, and refused by --check until re-created
+        print(f"mdbench: {path.name}: {len(stale)} entries were scored with an older metric set; re-create them "
+              f"with: {'; '.join(c + ' --record' for c in stale)}", file=sys.stderr)
     write_text_atomic(path, json.dumps(board, indent=1, ensure_ascii=False) + "\n")
     write_text_atomic(path.with_suffix(".md"), render(task, directory=directory) + "\n")
     return path
@@ -220,7 +232,7 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
     """Markdown table(s), one per config, sorted by the primary metric; references included."""
     if config is not None:
         task.spec.config(config)  # an unknown config is an error, not an empty table
-    entries = read(task, directory)
+    entries = read(task, directory, allow_stale=True)
     info = task.info_by_name()
     primary = info[task.primary_metric]
     configs = [config] if config else sorted({e["config"] for e in entries})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from mdbench.core.params import DatasetConfig
@@ -12,9 +13,11 @@ from mdbench.systems.md_forecast.task import ForecastTask
 FAST = proteins.MDSetup(temperature_k=310.0, timestep_fs=2.0)  # ff99SB-ILDN + native OBC, 1 nm cutoff
 PAPER = proteins.MDSetup(forcefield=("amber14-all.xml", "implicit/gbn2.xml"), cutoff_nm=None,
                          temperature_k=310.0, timestep_fs=2.0)  # the authors' script (ff14SB + GBn2)
-DEVIATION = ("tiny/small: Amber ff99SB-ILDN + OBC (native GBSAOBCForce) with a 1 nm cutoff, because GBn2 runs "
-             "as a CustomGBForce at ~1 step/s for 3341 atoms on 2 CPU cores here; full uses the paper's "
-             "ff14SB (OpenMM amber14-all) + GBn2 without cutoff (the 'onlysc' variant is not shipped)")
+PAPER_1FS = dataclasses.replace(PAPER, timestep_fs=1.0)  # the paper's protocol: 1 fs, a frame every 10 fs
+DEVIATION = ("tiny/small: Amber ff99SB-ILDN + OBC (native GBSAOBCForce) with a 1 nm cutoff, because OpenMM runs "
+             "the amber14 implicit-solvent models (GBn2 among them) as a CustomGBForce, several times slower "
+             "on a CPU (timings in the data card); full uses the paper's ff14SB (OpenMM amber14-all) + GBn2 "
+             "without cutoff (the 'onlysc' variant is not shipped)")
 
 
 def _config(name, description, seed, setup, *, replicas, n_frames, eq, histories, leads, restarts, members):
@@ -30,12 +33,18 @@ class ADK(ForecastMDDataset):
     configs = {
         "tiny": _config("tiny", "minutes; for the slow tests", 21, FAST, replicas=(1, 1, 1), n_frames=12, eq=20,
                         histories=(1, 5), leads=(1, 5), restarts=(4, 6), members=2),
-        "small": _config("small", "default; 5 replicas × 2 ps", 22, FAST, replicas=(3, 1, 1),
-                         n_frames=100, eq=500, histories=(1, 5, 10), leads=(1, 5, 15, 60),
-                         restarts=(20, 25, 30, 35), members=2),
+        # 5 test replicas × 2 origins 70 frames apart (h 10 + L 60): 10 independent forecast windows
+        "small": _config("small", "default; 9 replicas × 3 ps, 10 independent test windows", 22, FAST,
+                         replicas=(3, 1, 5), n_frames=150, eq=500, histories=(1, 5, 10), leads=(1, 5, 15, 60),
+                         restarts=(10, 80), members=2),
         "full": _config("full", "paper scale (GPU: --platform CUDA, or a dask cluster)", 23, PAPER,
                         replicas=(3, 1, 1), n_frames=50_000, eq=50_000, histories=(1, 5, 10),
                         leads=(1, 5, 15, 60, 120), restarts=tuple(range(1000, 49_000, 2000)), members=8),
+        # Gupta et al.'s protocol: 5 × 0.1 ns at 1 fs, a frame every 10 fs; origins 130 frames apart
+        # (h 10 + L 120) so that no two windows of the test replica share a frame: 76 windows
+        "paper": _config("paper", "the paper's protocol: 5 × 0.1 ns, ff14SB + GBn2, 1 fs (GPU: --platform CUDA)",
+                         24, PAPER_1FS, replicas=(3, 1, 1), n_frames=10_000, eq=10_000, histories=(1, 5, 10),
+                         leads=(1, 5, 15, 60, 120), restarts=tuple(range(10, 9_870, 130)), members=4),
     }
 
     def structure(self, config: DatasetConfig, setup: proteins.MDSetup):

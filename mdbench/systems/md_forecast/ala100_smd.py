@@ -35,9 +35,10 @@ class Ala100SMD(ForecastMDDataset):
         "tiny": _config("tiny", "seconds-to-minutes; a 10-residue helix, for tests", 11, n_res=10,
                         replicas=(1, 1, 1), n_frames=40, eq=100, histories=(1, 5), leads=(1, 5),
                         restarts=(10, 20), members=2),
-        "small": _config("small", "default; 10 ps per replica", 12, n_res=100, replicas=(3, 1, 1),
-                         n_frames=1000, eq=1000, histories=(1, 5, 10), leads=(1, 5, 15, 60, 120),
-                         restarts=(200, 400, 600, 800), members=3),
+        # 3 test replicas × 5 origins 150 frames apart (≥ h 10 + L 120): 15 independent forecast windows
+        "small": _config("small", "default; 7 replicas × 10 ps, 15 independent test windows", 12, n_res=100,
+                         replicas=(3, 1, 3), n_frames=1000, eq=1000, histories=(1, 5, 10),
+                         leads=(1, 5, 15, 60, 120), restarts=(150, 300, 450, 600, 750), members=2),
         "full": _config("full", "paper scale: 5 replicas of 500 ps (GPU or dask cluster)", 13, n_res=100,
                         replicas=(3, 1, 1), n_frames=50_000, eq=10_000, histories=(1, 5, 10),
                         leads=(1, 5, 15, 60, 120), restarts=tuple(range(1000, 49_000, 2000)), members=8),
