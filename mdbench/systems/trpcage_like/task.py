@@ -137,12 +137,16 @@ class TrpCageSimulator(Task):
         lags = [lag for lag in MSM_LAGS if lag < table.shape[1] // 10]
         its = implied_timescales_vs_lag(list(states.states(table)), lags, N_TIMESCALES) * frame_time
         msm_lag = converged_lag(lags, its)
-        ts = its[lags.index(msm_lag)]
+        # the timescale targets are the mean of the very estimator every submission is scored with,
+        # on pieces of the same size: a 2 000-frame MSM overestimates t₁ (0.33 against 0.29 ns pooled
+        # on `small`), and that bias must cancel instead of counting as a model's error
+        per_piece = MSMTimescales(centers, msm_lag, frame_time, None)
+        ts = np.nanmean([per_piece.compute(t[None]) for t in table], axis=0)
         rate = float(FoldingTransitions(frame_time, None).compute(table)[0])
         return {
             "projection": proj, "table": table, "edges_1d": e1, "p_1d": p1, "edges_2d": e2, "p_2d": p2,
             "centers": centers, "msm_lags": lags, "implied_timescales": its, "msm_lag": msm_lag,
-            "timescales": ts, "transition_rate": rate,
+            "timescales": ts, "timescales_pooled": its[lags.index(msm_lag)], "transition_rate": rate,
             "bonds": table[..., BONDS].ravel(), "angles": table[..., ANGLES].ravel(),
         }
 
@@ -200,9 +204,10 @@ class TrpCageSimulator(Task):
 
     def targets(self, data: TaskData) -> dict:
         config, ref = data.config, self.reference(data)
-        t1 = float(ref["timescales"][0])
+        t1 = float(ref["timescales_pooled"][0])  # the best estimate of the model's t₁: every reference frame
         return {
             "timescales": ref["timescales"].tolist(),
+            "timescales_pooled": ref["timescales_pooled"].tolist(),
             "msm_lag_frames": ref["msm_lag"],
             "msm_lags_tried": list(ref["msm_lags"]),
             "implied_timescales_vs_lag": ref["implied_timescales"].tolist(),
@@ -211,13 +216,16 @@ class TrpCageSimulator(Task):
             "lag_time": lag_time(config),
             "test_novelty": ref["projection"].test_novelty,
             "ns_real_per_ns_model": PAPER_T1_US * 1e3 / t1,
-            "units": {"timescales": "ns (model time)", "implied_timescales_vs_lag": "ns (model time)",
+            "units": {"timescales": "ns (model time)", "timescales_pooled": "ns (model time)",
+                      "implied_timescales_vs_lag": "ns (model time)",
                       "msm_lag_frames": "frames at τ", "transition_rate": "1/µs (model time)", "lag_time": "ns",
                       "test_novelty": "nm"},
             "note": ("targets come from the reference split (independent Gō-model trajectories); timescales from a "
                      f"reversible MSM on {N_STATES} k-means states of reference TIC 1–3 at the shortest lag from which "
-                     "t₁ changes by < 10 %; ns_real_per_ns_model maps model time onto the DESRES Trp-cage by "
-                     "t₁ = 3.00 µs (paper §3.2)"),
+                     "t₁ changes by < 10 %; `timescales` (the targets) is the mean of that MSM estimated on each "
+                     "training-length reference trajectory alone, the estimator every submission is scored with; "
+                     "`timescales_pooled` one MSM on all of them; ns_real_per_ns_model maps the pooled t₁ onto the "
+                     "DESRES Trp-cage t₁ = 3.00 µs (paper §3.2)"),
         }
 
     def details(self, predictions: xr.Dataset, data: TaskData) -> dict:
