@@ -64,3 +64,15 @@ def test_card_generation_times_come_from_committed_manifests(name):
         assert (manifest["name"], manifest["config"]) == (name, config)
         assert int(seconds.replace(" ", "")) == round(manifest["generation_seconds"]), (name, config)
     assert not re.search(r"Generation of `[^`]+`: \d+ min", text), f"{name}: quote generation times from the record"
+
+
+CODE_PATH = re.compile(r"`((?:mdbench|baselines|tests)/[\w/.-]+\.(?:py|json|txt|csv|nc))(?::\w+)?`")
+
+
+@pytest.mark.parametrize("card", sorted(p.name for p in catalog.dataset(BUILT_IN[0]).card_path.parent.glob("*.md")))
+def test_files_a_card_names_exist(card):
+    """A card that points at `mdbench/…/x.py` points at a file of this checkout (the layout moves)."""
+    root = catalog.dataset(BUILT_IN[0]).card_path.parents[1]
+    text = (root / "data_cards" / card).read_text()
+    missing = sorted({p for p in CODE_PATH.findall(text) if not (root / p).exists()})
+    assert not missing, f"{card} names files that do not exist: {missing}"

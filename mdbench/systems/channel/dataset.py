@@ -59,10 +59,10 @@ class ChannelDataset(DatasetSpec):
     shard_dim = "snapshot"
     work_units = "steps"
     configs = {
-        "tiny": _config("tiny", "seconds; a perturbed laminar flow on a 16×16×8 grid, for tests", seed=21,
+        "tiny": _config("tiny", "a perturbed laminar flow on a 16×16×8 grid, for tests", seed=21,
                         re_bulk=2800.0, lx=2 * math.pi, lz=math.pi, n=(16, 16, 8), stretch=1.6, dt=0.05,
                         spinup=1.0, interval=0.5, per_split=(3, 1, 2), factor=4, perturbation=0.2),
-        "small": _config("small", "default; Re_τ ≈ 180, 64³ DNS, ~25 min on one core (spin-up paid once)",
+        "small": _config("small", "default; Re_τ ≈ 180, 64³ DNS (time: data_cards/generation/channel__small.json)",
                          seed=22, re_bulk=2800.0, lx=2 * math.pi, lz=math.pi, n=(64, 64, 64), stretch=1.6,
                          dt=0.045, spinup=160.0, interval=16.0, per_split=(12, 3, 5), factor=4),
         "full": _config("full", "paper scale: Re_τ ≈ 590, 384×256×384 DNS, coarsening 8 (GPU; not generated)",

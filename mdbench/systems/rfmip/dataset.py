@@ -94,9 +94,9 @@ class Rfmip(DatasetSpec):
     shard_dim = "profile"
     work_units = "columns"
     configs = {
-        "tiny": _config("tiny", "seconds after the JAX compile; for tests", seed=31, profiles=(48, 16, 16),
+        "tiny": _config("tiny", "for tests", seed=31, profiles=(48, 16, 16),
                         n_test_sites=2, n_val_sites=2, shard_profiles=16, chunk=16),
-        "small": _config("small", "default; minutes on 2 cores, < 1 GB", seed=32, profiles=(3072, 256, 384),
+        "small": _config("small", "default; < 1 GB (generation time: data_cards/generation/)", seed=32, profiles=(3072, 256, 384),
                          n_test_sites=20, n_val_sites=10, shard_profiles=128, chunk=64),
         "full": _config("full", "paper-like scale (not generated here): 100 000 training columns; shards over dask",
                         seed=33, profiles=(100_000, 10_000, 20_000), n_test_sites=20, n_val_sites=10,

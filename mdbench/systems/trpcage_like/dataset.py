@@ -56,8 +56,8 @@ class TrpCageLike(DatasetSpec):
     platforms = ("Reference", "CPU", "CUDA", "OpenCL")
     work_units = "steps"
     configs = {
-        "tiny": _config("tiny", "seconds; for tests", (100_000, 50_000, 100_000), (10, 100_000), 4, 11, 20_000),
-        "small": _config("small", "default; ≈ 7 min on one shared core", (2_000_000, 500_000, 2_000_000), (10, 2_000_000), 100, 12),
+        "tiny": _config("tiny", "for tests", (100_000, 50_000, 100_000), (10, 100_000), 4, 11, 20_000),
+        "small": _config("small", "default (generation time: data_cards/generation/)", (2_000_000, 500_000, 2_000_000), (10, 2_000_000), 100, 12),
         "full": _config("full", "paper scale: 10⁶ saved training frames (hours)",
                         (100_000_000, 20_000_000, 100_000_000), (10, 100_000_000), 100, 13),
     }
