@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MODEL ?= mdn
 CONFIG ?= small
 
-.PHONY: setup benchmark forecast-sweep test test-slow test-all rescore clean
+.PHONY: setup setup-fidelity benchmark forecast-sweep test test-slow test-all rescore clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -15,6 +15,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
+
+# Optional: GPAW (PBE) for the sheets fidelity subset (data_cards/sheets.md).  Builds GPAW against the
+# system's libxc and OpenBLAS (apt, as root); CC=g++ because GPAW >= 26 compiles its C sources as C++.
+setup-fidelity: setup
+	apt-get update && apt-get install -y libxc-dev libopenblas-dev
+	CC=g++ $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[fidelity]'
 
 # The main job: the four-well benchmark on its default config (generates the data if needed),
 # prints the leaderboard with the static and physics references and writes results, figures and

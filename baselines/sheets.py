@@ -215,16 +215,35 @@ class EDNNSheets(_SheetModel):
         exist at once and the full image never does.  Equal to :meth:`energies` on the same sheet
         up to float32 rounding.
         """
+        return self.energy_from(self.stream_sum(positions, numbers, cell, tiles_per_batch), species_counts(numbers))
+
+    def stream_sum(self, positions: np.ndarray, numbers: np.ndarray, cell: tuple[float, float],
+                   tiles_per_batch: int = 512, tile_rows: tuple[int, int] | None = None) -> float:
+        """Σ of the network over the tiles (standardised units, float64 accumulation), streamed.
+
+        ``tile_rows`` = (j0, j1): only the tiles whose focus block has y index j0 ≤ j < j1 (a band
+        of a sheet sharded over workers, see :mod:`baselines.sheets_scale`); all tiles if None.
+        """
         device = next(self.net.parameters()).device
         renderer = images.TileRenderer(positions, numbers, cell, self.pixel, self.focus, self.context, device=device)
         ids = renderer.tile_grid()
+        if tile_rows is not None:
+            ids = ids[(ids[:, 1] >= tile_rows[0]) & (ids[:, 1] < tile_rows[1])]
         total = torch.zeros((), dtype=torch.float64, device=device)
         with torch.no_grad():
             for i in range(0, len(ids), tiles_per_batch):
                 total += self.net.inner(renderer.tiles(ids[i:i + tiles_per_batch])).double().sum()
-        total = float(total)
-        counts = np.array([[(np.asarray(numbers) == z).sum() for z in SPECIES]], dtype=float)
-        return total * self.scale + float(self.comp.predict(counts)[0])
+        return float(total)
+
+    def energy_from(self, network_sum: float, counts: np.ndarray) -> float:
+        """Energy (eV) from :meth:`stream_sum` (summed over shards) and the (B, C, N) atom counts."""
+        return network_sum * self.scale + float(self.comp.predict(np.asarray(counts, dtype=float).reshape(1, -1))[0])
+
+
+def species_counts(numbers: np.ndarray) -> np.ndarray:
+    """Atoms of each species (B, C, N) of one sheet."""
+    numbers = np.asarray(numbers)
+    return np.array([(numbers == z).sum() for z in SPECIES], dtype=np.int64)
 
 
 class CNNSheets(_SheetModel):

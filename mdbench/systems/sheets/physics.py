@@ -203,7 +203,8 @@ def porous_sheet(rng: np.random.Generator, repeats: tuple[int, int] = (15, 9), n
 
 
 def porous_sheet_fast(rng: np.random.Generator, repeats: tuple[int, int], pore_spacing: float = 20.0,
-                      pore_probability: float = 0.5, radius: tuple[float, float] = (2.0, 5.0)) -> Sheet:
+                      pore_probability: float = 0.5, radius: tuple[float, float] = (2.0, 5.0),
+                      rows: tuple[int, int] | None = None) -> Sheet:
     """Porous graphene for huge cells (10⁷–10⁸ atoms), vectorised and O(N) in time and memory.
 
     Pores sit on a jittered grid: every ``pore_spacing``-wide square holds a pore with probability
@@ -216,6 +217,11 @@ def porous_sheet_fast(rng: np.random.Generator, repeats: tuple[int, int], pore_s
     ----------
     repeats
         Orthogonal 4-atom cells (a × a√3) along x and y.
+    rows
+        Build only the rows ``r0 ≤ j < r1`` of 4-atom cells (of the same sheet: the pores are drawn
+        first, whatever ``rows``); rows outside ``[0, repeats[1])`` are the periodic images, with
+        y continuing past the cell (row j at y = j·a√3).  A dask worker builds its band of a huge
+        sheet this way, without the rest of it.  The cell returned is the whole sheet's.
     """
     a = LATTICE_CONSTANT
     h = a * np.sqrt(3)
@@ -232,12 +238,13 @@ def porous_sheet_fast(rng: np.random.Generator, repeats: tuple[int, int], pore_s
     # one row of 4-atom cells at a time keeps the temporaries small
     rows_per_chunk = max(1, 2_000_000 // (4 * repeats[0]))
     ix = np.arange(repeats[0]) * a
-    for j0 in range(0, repeats[1], rows_per_chunk):
-        jy = np.arange(j0, min(j0 + rows_per_chunk, repeats[1])) * h
+    r0, r1 = rows if rows is not None else (0, repeats[1])
+    for j0 in range(r0, r1, rows_per_chunk):
+        jy = np.arange(j0, min(j0 + rows_per_chunk, r1)) * h
         ox, oy = np.meshgrid(ix, jy, indexing="xy")
         xy = (np.stack([ox.ravel(), oy.ravel()], 1)[:, None, :] + base[None]).reshape(-1, 2)
         cx = np.minimum((xy[:, 0] // sx).astype(np.int64), gx - 1)
-        cy = np.minimum((xy[:, 1] // sy).astype(np.int64), gy - 1)
+        cy = np.minimum(((xy[:, 1] % ly) // sy).astype(np.int64), gy - 1)
         keep = np.ones(len(xy), dtype=bool)
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):

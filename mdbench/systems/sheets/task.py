@@ -162,7 +162,24 @@ class SheetsEnergy(Task):
                                              "note": "Mills et al. 2019, DFT (PBE) labels, 18 515 training images"},
             "sets": {name: {"split": split, "configurations": int(data.split(split).sizes["config"])}
                      for name, split in SETS.items()},
+            "label_fidelity_vs_pbe": label_fidelity(data.config.name),
         }
+
+
+def label_fidelity(config: str) -> dict | None:
+    """How far the labels (Tersoff) are from PBE on the committed GPAW subset of ``config``
+    (:mod:`mdbench.systems.sheets.fidelity`), to read beside the physics reference; None if not measured."""
+    from mdbench.systems.sheets import fidelity
+
+    try:
+        summary = fidelity.load_summary(config)
+    except fidelity.FidelityError:
+        return None
+    cmp = summary["comparison"]
+    return {**{k: cmp[k] for k in ("mae_per_area", "median_ae_per_area", "mae_per_atom", "median_ae_per_atom")},
+            "structures": len(summary["structures"]), "settings": summary["settings"], "gpaw": summary["gpaw"],
+            "note": "|Tersoff − PBE| after leave-one-out per-species offsets, test-split subset "
+                    f"(mdbench/systems/sheets/fidelity_{config}.json)"}
 
 
 TASK = SheetsEnergy()
