@@ -81,3 +81,21 @@ def test_dataset_shards_are_independent_and_reference_is_ten_times_longer():
 @pytest.mark.slow
 def test_shipped_native_structure_is_what_build_native_makes():
     np.testing.assert_allclose(g.build_native(), g.native_structure(), atol=2e-5)
+
+
+def test_cooperative_term_adds_minus_c_n_epsilon_q_squared():
+    """The many-body term's energy equals −c·N_c·ε·Q̃² with Q̃ computed here with numpy."""
+    plain, coop = g.go_model(0.8), g.go_model(0.8, 0.7)
+    rng = np.random.default_rng(4)
+    x = plain.native + rng.normal(scale=0.05, size=plain.native.shape)  # partly broken contacts
+    energies = []
+    for model in (plain, coop):
+        context = openmm.Context(model.make_system(), openmm.VerletIntegrator(0.001),
+                                 openmm.Platform.getPlatformByName("Reference"))
+        context.setPositions(x * unit.nanometer)
+        energies.append(context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole))
+    i, j = plain.contacts.T
+    r = np.linalg.norm(x[i] - x[j], axis=-1)
+    q = np.mean(1.0 / (1.0 + np.exp(50.0 * (r - 1.2 * plain.contact_distances))))
+    assert 0.2 < q < 0.99  # the check is not at a trivial Q
+    assert energies[1] - energies[0] == pytest.approx(-0.7 * len(plain.contacts) * g.EPSILON * q**2, rel=1e-6)
