@@ -36,3 +36,23 @@ def test_verify_of_a_missing_dataset_names_the_fix(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "empty"))
     assert main(["data", "verify", "four-well", "--config", "tiny"]) == 2
     assert "run `mdbench data generate four-well --config tiny`" in capsys.readouterr().err
+
+
+def test_generate_record_commits_the_manifest_the_card_cites(tiny_four_well, tmp_path, monkeypatch, capsys):
+    """`--record` writes data_cards/generation/NAME__CONFIG.json = the dataset's manifest; an installed
+    copy (no pyproject.toml beside data_cards/) refuses with one line."""
+    import json
+
+    from mdbench import catalog
+    from mdbench.core import spec as spec_module
+    from mdbench.data import store
+
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.setattr(spec_module, "project_file", lambda *parts: tmp_path.joinpath(*parts))
+    assert main(["data", "generate", "four-well", "--config", "tiny", "--record", "--quiet"]) == 0
+    record = json.loads((tmp_path / "data_cards" / "generation" / "four-well__tiny.json").read_text())
+    manifest = store.read_manifest(catalog.dataset("four-well"), "tiny")
+    assert record["splits"] == manifest["splits"] and record["generation_seconds"] == manifest["generation_seconds"]
+    (tmp_path / "pyproject.toml").unlink()
+    assert main(["data", "generate", "four-well", "--config", "tiny", "--record", "--quiet"]) == 2
+    assert "not one; run from a clone" in capsys.readouterr().err
