@@ -37,6 +37,10 @@ class ADK(ForecastMDDataset):
         "small": _config("small", "default; 9 replicas × 3 ps, 10 independent test windows", 22, FAST,
                          replicas=(3, 1, 5), n_frames=150, eq=500, histories=(1, 5, 10), leads=(1, 5, 15, 60),
                          restarts=(10, 80), members=2),
+        # small's design with 13 test replicas: 26 independent windows, for a 1 % standard error at L = 60
+        "medium": _config("medium", "small with 13 test replicas (26 independent windows)", 25,
+                          FAST, replicas=(3, 1, 13), n_frames=150, eq=500, histories=(1, 5, 10),
+                          leads=(1, 5, 15, 60), restarts=(10, 80), members=2),
         "full": _config("full", "paper scale (GPU: --platform CUDA, or a dask cluster)", 23, PAPER,
                         replicas=(3, 1, 1), n_frames=50_000, eq=50_000, histories=(1, 5, 10),
                         leads=(1, 5, 15, 60, 120), restarts=tuple(range(1000, 49_000, 2000)), members=8),
