@@ -88,13 +88,9 @@ def _record_generation(manifest: dict) -> None:
     """Commit-able copy of a manifest (hashes, parameters, wall time, per-shard throughput): the
     file every generation time quoted in a data card comes from."""
     from mdbench.core.atomic import atomic_output
-    from mdbench.core.spec import project_file
+    from mdbench.core.spec import checkout_dir
 
-    cards = project_file("data_cards")
-    if not cards.parent.joinpath("pyproject.toml").is_file():  # an installed copy, not a checkout
-        raise MdbenchError(f"--record writes the data cards of a source checkout, and {cards} is not one; "
-                           "run from a clone of the repository")
-    path = cards / "generation" / f"{manifest['name']}__{manifest['config']}.json"
+    path = checkout_dir("data_cards", "data cards") / "generation" / f"{manifest['name']}__{manifest['config']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(path) as tmp:
         tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -29,10 +29,10 @@ import numpy as np
 
 from mdbench import catalog
 from mdbench.core.atomic import atomic_output, write_text_atomic
-from mdbench.core.errors import LeaderboardError, MdbenchError, check_schema
+from mdbench.core.errors import LeaderboardError, check_schema
 from mdbench.core.estimate import MIN_INDEPENDENT, decode_number
 from mdbench.core.hashing import sha256_file, sha256_json
-from mdbench.core.spec import project_file
+from mdbench.core.spec import checkout_dir, project_file
 from mdbench.core.task import ROLES, Task
 
 #: prediction files larger than this are not copied into the committed leaderboards (git): they go to
@@ -104,11 +104,7 @@ def record_dir() -> Path:
     """Where ``mdbench run --record`` writes: ``$MDBENCH_LEADERBOARDS`` or the checkout's ``leaderboards/``."""
     if _override():
         return _override()
-    directory = project_file("leaderboards")
-    if not directory.parent.joinpath("pyproject.toml").is_file():  # an installed copy, not a checkout
-        raise MdbenchError(f"--record writes the committed leaderboards of a source checkout, and {directory} is not "
-                           "one; run from a clone of the repository or set MDBENCH_LEADERBOARDS")
-    return directory
+    return checkout_dir("leaderboards", "committed leaderboards", " or set MDBENCH_LEADERBOARDS")
 
 
 def existing_dir(directory: Path | None) -> Path:

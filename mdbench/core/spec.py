@@ -41,6 +41,16 @@ def project_file(*parts: str) -> Path:
     return checkout
 
 
+
+def checkout_dir(name: str, what: str, hint: str = "") -> Path:
+    """The top-level folder ``name`` of a source checkout, which ``--record`` writes ``what`` into;
+    a one-line error for an installed copy (no ``pyproject.toml`` beside it)."""
+    directory = project_file(name)
+    if not directory.parent.joinpath("pyproject.toml").is_file():
+        raise MdbenchError(f"--record writes the {what} of a source checkout, and {directory} is not one; "
+                           f"run from a clone of the repository{hint}")
+    return directory
+
 @dataclass(frozen=True)
 class ShardSpec:
     """One independently generated piece of a split (a replica or a chunk)."""
