@@ -31,7 +31,6 @@ from baselines.ednn import EDNN, train_extensive
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.sheets import images
 from mdbench.systems.sheets.dataset import SHEETS
-from mdbench.systems.sheets.physics import SPECIES
 from mdbench.systems.sheets.references import composition
 from mdbench.systems.sheets.task import TASK, submission
 
@@ -241,9 +240,8 @@ class EDNNSheets(_SheetModel):
 
 
 def species_counts(numbers: np.ndarray) -> np.ndarray:
-    """Atoms of each species (B, C, N) of one sheet."""
-    numbers = np.asarray(numbers)
-    return np.array([(numbers == z).sum() for z in SPECIES], dtype=np.int64)
+    """Atoms of each species (B, C, N) of one sheet: :func:`composition` of a single configuration."""
+    return composition(np.asarray(numbers)[None]).astype(np.int64)[0]
 
 
 class CNNSheets(_SheetModel):
