@@ -76,10 +76,12 @@ class MSMTimescales(TrajectoryMetric):
         return self._info
 
     def states(self, table: np.ndarray) -> np.ndarray:
-        """Nearest reference state of every frame of ``[..., T, columns]``, as ``[..., T]``."""
-        tics = table[..., TIC]
-        d = np.sum((tics[..., None, :] - self.centers) ** 2, axis=-1)
-        return np.argmin(d, axis=-1)
+        """Nearest reference state of every frame of ``[..., T, columns]``, as ``[..., T]`` (deeptime)."""
+        from deeptime.clustering import ClusterModel
+
+        tics = np.asarray(table[..., TIC], dtype=np.float64)
+        model = ClusterModel(cluster_centers=self.centers.astype(np.float64))
+        return model.transform(tics.reshape(-1, tics.shape[-1])).reshape(tics.shape[:-1])
 
     def timescales(self, table: np.ndarray, lag: int | None = None) -> np.ndarray:
         dtrajs = list(self.states(table).reshape(-1, table.shape[-2]))
