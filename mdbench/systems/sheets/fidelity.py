@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mdbench.core.atomic import write_text_atomic
 from mdbench.core.errors import MdbenchError
 from mdbench.systems.sheets.physics import SPECIES
 
@@ -185,9 +186,7 @@ def select(ds, n: int, seed: int = 0) -> np.ndarray:
 
 
 def _write_atomic(path: Path, payload: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(payload, indent=1) + "\n")
 
 
 def _test_split(config: str):
