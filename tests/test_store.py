@@ -65,9 +65,26 @@ def test_existing_scheduler_gives_the_same_hashes(tmp_path, monkeypatch, tiny_fo
 
     reference = _manifest_hashes(store.dataset_dir(catalog.dataset("four-well"), "tiny"))
     monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "remote"))
-    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+    # several threads in one worker: the shards' netCDF writes must not overlap (HDF5 is not thread-safe)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         path = mdbench.generate("four-well", "tiny", scheduler=cluster.scheduler_address, progress=False)
     assert _manifest_hashes(path) == reference
+
+
+def test_threads_of_one_process_write_shards_at_once_without_corruption(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = catalog.dataset("four-well")
+    cfg = spec.config("tiny")
+    shards = spec.shards(cfg) * 20  # unlocked, 4 threads crashed the interpreter within ~100 writes
+    paths = [str(tmp_path / f"{i}.nc") for i in range(len(shards))]
+    with ThreadPoolExecutor(4) as pool:
+        records = list(pool.map(lambda i: store.produce_shard(spec, cfg, shards[i], paths[i], f"k{i}"),
+                                range(len(shards))))
+    for i, record in enumerate(records):
+        assert store._finished_shard(Path(paths[i]), f"k{i}") == record
+    first = store._read_shard(Path(paths[0]))
+    assert all(store._read_shard(Path(p)).equals(first) for p in paths[:: len(spec.shards(cfg))])
 
 
 def test_missing_dataset_names_the_fix(tmp_path, monkeypatch):

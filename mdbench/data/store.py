@@ -29,6 +29,7 @@ import os
 import platform as _platform
 import shutil
 import tempfile
+import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -51,6 +52,10 @@ MANIFEST = "manifest.json"
 STORE_FORMAT = 2
 _TMP_PREFIX = ".tmp-"
 _SHARD_ATTR = "mdbench_shard"  # provenance of a shard file, removed before assembly
+#: The HDF5 library under netCDF4 is not thread-safe: two threads of one process reading or writing
+#: at once (an in-process dask worker with several threads, a notebook) corrupt its heap and crash
+#: the interpreter.  Every netCDF access of the store holds this lock; processes need none.
+_HDF5_LOCK = threading.RLock()
 _SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 MANIFEST_SCHEMA = {
     "type": "object",
@@ -164,7 +169,7 @@ def produce_shard(spec: DatasetSpec, cfg: DatasetConfig, shard: ShardSpec, path:
               "units": spec.work_units, "work_per_second": work / seconds if seconds > 0 else None}
     ds.attrs.update({f"{_SHARD_ATTR}_key": key, f"{_SHARD_ATTR}_record": json.dumps(record)})
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(Path(path)) as tmp:
+    with _HDF5_LOCK, atomic_output(Path(path)) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4", encoding=_encoding(ds))
     return record
 
@@ -174,7 +179,7 @@ def _finished_shard(path: Path, key: str) -> dict | None:
     if not path.is_file():
         return None
     try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
+        with _HDF5_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
             if ds.attrs.get(f"{_SHARD_ATTR}_key") != key:
                 return None
             return json.loads(ds.attrs[f"{_SHARD_ATTR}_record"])
@@ -183,7 +188,7 @@ def _finished_shard(path: Path, key: str) -> dict | None:
 
 
 def _read_shard(path: Path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="netcdf4") as ds:
+    with _HDF5_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
         ds = ds.load()
     for attr in [a for a in ds.attrs if a.startswith(_SHARD_ATTR)]:
         del ds.attrs[attr]
@@ -281,9 +286,10 @@ def _generate_locked(spec: DatasetSpec, cfg: DatasetConfig, target: Path, *, for
         parts = [_read_shard(_shard_path(shard_dir, s)) for s in shards if s.split == split]
         ds = spec.assemble(cfg, split, parts)
         path = tmp / f"{split}.nc"
-        ds.to_netcdf(path, engine="netcdf4", encoding=_encoding(ds))
-        with xr.open_dataset(path, engine="netcdf4") as back:  # hash what was written
-            digest = content_hash(back.load())
+        with _HDF5_LOCK:
+            ds.to_netcdf(path, engine="netcdf4", encoding=_encoding(ds))
+            with xr.open_dataset(path, engine="netcdf4") as back:  # hash what was written
+                digest = content_hash(back.load())
         manifest["splits"][split] = {"file": path.name, "sha256": digest,
                                      "sizes": {str(k): int(v) for k, v in ds.sizes.items()}}
     manifest["sha256"] = manifest_hash(manifest)
@@ -391,7 +397,7 @@ def load(
     if not path.is_file():
         raise DatasetMissingError(f"{path} is missing; {fix}")
     try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
+        with _HDF5_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
             ds = ds.load()
     except Exception as exc:  # netCDF4/HDF5 raise many types for damaged files
         raise DatasetCorruptError(f"cannot read {path} ({type(exc).__name__}); {fix} --force") from None
