@@ -19,6 +19,10 @@ class EarlyStopping:
         ``True`` for scores such as VAMP-2, ``False`` for losses.
     """
 
+    #: epochs scored by every instance in this process: ``mdbench run`` reads it before and after a fit
+    #: to report the epochs (all stages of a composite model) and the training throughput in epochs/s
+    epochs_completed = 0
+
     def __init__(self, patience: int, min_delta: float = 1e-4, higher_is_better: bool = False):
         self.patience, self.min_delta, self.sign = patience, min_delta, -1.0 if higher_is_better else 1.0
         self.best, self.best_state, self.stale = math.inf, None, 0
@@ -29,6 +33,7 @@ class EarlyStopping:
 
     def step(self, score: float, model: nn.Module) -> bool:
         """Record this epoch's validation ``score``; returns ``True`` when training should stop."""
+        EarlyStopping.epochs_completed += 1
         if self.sign * score < self.best - self.min_delta:
             self.best, self.best_state, self.stale = self.sign * score, copy.deepcopy(model.state_dict()), 0
             return False

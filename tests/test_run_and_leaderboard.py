@@ -113,6 +113,11 @@ def test_mdn_runs_on_tiny(tiny_four_well, tmp_path):
     persistence = results["entries"]["persistence"]["metrics"]
     assert mdn["free_energy_rmse"]["value"] < persistence["free_energy_rmse"]["value"]
     assert not leaderboard.path_for(TASK).exists()
+    # the training throughput counts the MDN's epochs (early stopping ends it within max_epochs = 100)
+    training = results["entries"]["mdn"]["training"]
+    assert 1 <= training["epochs"] <= 100 and training["threads"] >= 1
+    assert training["epochs_per_second"] == pytest.approx(training["epochs"] / training["seconds"], rel=1e-3)
+    assert results["entries"]["persistence"]["training"]["epochs"] == 0  # nothing to train
 
 
 def test_entries_keep_their_predictions_and_re_score(msm_run, capsys):

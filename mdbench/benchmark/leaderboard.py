@@ -61,6 +61,11 @@ ENTRY_SCHEMA = {
         "command": {"type": "string", "pattern": "^mdbench run "},
         "code": {"type": "string"},
         "device": {"type": "string"},
+        "training": {  # throughput of the fit that made the predictions (not re-scored)
+            "type": "object", "additionalProperties": False, "required": ["seconds", "epochs", "threads"],
+            "properties": {"seconds": {"type": "number", "minimum": 0}, "epochs": {"type": "integer", "minimum": 0},
+                           "threads": {"type": "integer", "minimum": 1}, "epochs_per_second": _NUMBER},
+        },
         "metrics": {
             "type": "object",
             "additionalProperties": {
@@ -224,6 +229,16 @@ def _sort_key(entry: dict, metric: str, higher_is_better: bool) -> float:
     return -value if higher_is_better else value
 
 
+def _fmt_training(training: dict | None) -> str:
+    """Fit time, epochs and throughput of an entry, e.g. ``95 s, 40 ep (0.42 ep/s), 2 thr``."""
+    if not training:
+        return "—"
+    if not training["epochs"]:
+        return f"{training['seconds']:.3g} s"
+    return (f"{training['seconds']:.3g} s, {training['epochs']} ep ({training['epochs_per_second']:.3g} ep/s), "
+            f"{training['threads']} thr")
+
+
 def render(task: Task, config: str | None = None, directory: Path | None = None) -> str:
     """Markdown table(s), one per config, sorted by the primary metric; references included."""
     if config is not None:
@@ -245,12 +260,13 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
         if not rows:
             continue
         cols = task.leaderboard_columns_for(task.spec.config(cfg))
-        head = ["model", "role"] + [f"{c} [{info[c].units}]" for c in cols] + ["seed", "date"]
+        head = ["model", "role"] + [f"{c} [{info[c].units}]" for c in cols] + ["training", "seed", "date"]
         lines += ["", f"## config `{cfg}` (dataset {task.dataset} v{rows[0]['dataset_version']})", "",
                   "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for e in rows:
             name = f"**{e['model']}**" if e["role"] == "model" else e["model"]
-            cells = [name, e["role"]] + [_fmt(e["metrics"].get(c)) for c in cols] + [str(e["seed"]), e["date"][:10]]
+            cells = [name, e["role"]] + [_fmt(e["metrics"].get(c)) for c in cols] + [
+                _fmt_training(e.get("training")), str(e["seed"]), e["date"][:10]]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mdbench
+from baselines.training import EarlyStopping
 from mdbench import catalog
 from mdbench.benchmark import leaderboard
 from mdbench.benchmark.submission import read_submission, write_submission
@@ -123,7 +124,7 @@ def run(
             row = {"model": name, "role": res["role"], "config": cfg.name, "seed": seed,
                    "dataset_version": task.spec.version, "dataset_sha256": dataset_sha256,
                    "mdbench_version": mdbench.__version__, "date": stamp.isoformat(), "command": res["command"],
-                   "code": res["code"], "metrics": res["metrics"]}
+                   "code": res["code"], "training": res["training"], "metrics": res["metrics"]}
             row["predictions"] = leaderboard.store_predictions(
                 task, row, outdir / "predictions" / f"{name}.nc", directory,
                 limit=leaderboard.MAX_RECORDED_BYTES if record else None)
@@ -181,10 +182,12 @@ def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, 
 
     visible = task.data_for(data, item.role)
     torch.set_num_threads(threads)
+    epochs_before = EarlyStopping.epochs_completed
     start = time.perf_counter()
     model = (item.factory(device=device) if device != "cpu" else item.factory()).fit(visible, seed=seed,
                                                                                      progress=progress)
     fit_seconds = time.perf_counter() - start
+    epochs = EarlyStopping.epochs_completed - epochs_before
     torch.set_num_threads(1)  # the engines are timed on one thread: so are the models
     try:
         pred, predict_seconds = _timed_predict(model, visible, seed)
@@ -203,7 +206,9 @@ def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, 
         "role": item.role,
         "code": item.code,
         "device": device,
-        "fit_seconds": round(fit_seconds, 3),
+        # training throughput on `threads` torch threads (epochs of every network the model trains)
+        "training": {"seconds": round(fit_seconds, 3), "epochs": epochs, "threads": threads,
+                     "epochs_per_second": round(epochs / fit_seconds, 4) if epochs and fit_seconds > 0 else None},
         "predict_seconds": round(predict_seconds, 4),
         "items_per_second": speed,
         "metrics": {k: v.to_record() for k, v in scores.items()},
