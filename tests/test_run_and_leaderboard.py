@@ -116,7 +116,8 @@ def test_mdn_runs_on_tiny(tiny_four_well, tmp_path):
     # the training throughput counts the MDN's epochs (early stopping ends it within max_epochs = 100)
     training = results["entries"]["mdn"]["training"]
     assert 1 <= training["epochs"] <= 100 and training["threads"] >= 1
-    assert training["epochs_per_second"] == pytest.approx(training["epochs"] / training["seconds"], rel=1e-3)
+    # the epochs' own time: no more than the whole fit (which also prepares data and scores)
+    assert training["epochs_per_second"] >= training["epochs"] / training["seconds"]
     assert results["entries"]["persistence"]["training"]["epochs"] == 0  # nothing to train
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,8 @@ from mdbench.systems.md_forecast.task import (HISTORIES, LEADS, forecast_dataset
                                               ratio_estimate)
 
 TASK = "ala100-smd/forecast"
+#: the least gain from a second torch thread in training (measured on this machine kind: see the test)
+SPEEDUP_OF_TWO_THREADS = 1.2
 
 
 @pytest.mark.parametrize("name", ["adk", "ala100-smd"])
@@ -213,3 +217,35 @@ def test_smoke_adk_tiny_end_to_end(tmp_path, monkeypatch):
                        for name in ("static", "ffnn-atom")}
             assert metrics["static"] == pytest.approx(static, rel=1e-5) and static > 0.01
             assert metrics["ffnn-atom"] == pytest.approx(model, rel=1e-5)
+
+
+@pytest.mark.benchmark(group="training threads")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
+def test_training_on_two_threads_beats_one(benchmark):
+    """`mdbench run` trains with every core (torch threads = $OMP_NUM_THREADS or the core count): that
+    must pay. Three epochs of the per-atom LSTM (the forecasting headline model, its batch of 512)
+    on two torch threads against one, in the same process, interleaved rounds, fastest of each kept."""
+    import time
+
+    import torch
+
+    rng = np.random.default_rng(0)
+    trajs = [np.cumsum(rng.normal(size=(300, 40, 3)), axis=0) for _ in range(2)]
+    before = torch.get_num_threads()
+
+    def fit(threads):
+        torch.set_num_threads(threads)
+        start = time.perf_counter()
+        CoordinateForecaster("lstm", "atom", 10, 15, max_epochs=3, patience=10).fit(trajs[:1], trajs[1:])
+        return time.perf_counter() - start
+
+    try:
+        fit(2)  # warm-up
+        rounds = [(fit(1), fit(2)) for _ in range(3)]  # interleaved, so a busy neighbour slows both alike
+        benchmark.pedantic(fit, args=(2,), rounds=1, iterations=1)
+    finally:
+        torch.set_num_threads(before)
+    one, two = min(r[0] for r in rounds), min(r[1] for r in rounds)
+    benchmark.extra_info.update({"epochs_per_second_1_thread": 3 / one, "epochs_per_second_2_threads": 3 / two,
+                                 "speedup": one / two})
+    assert one / two > SPEEDUP_OF_TWO_THREADS, f"2 threads are only {one / two:.2f}× faster than 1"

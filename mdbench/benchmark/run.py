@@ -182,12 +182,13 @@ def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, 
 
     visible = task.data_for(data, item.role)
     torch.set_num_threads(threads)
-    epochs_before = EarlyStopping.epochs_completed
+    epochs_before, epoch_seconds_before = EarlyStopping.epochs_completed, EarlyStopping.epoch_seconds
     start = time.perf_counter()
     model = (item.factory(device=device) if device != "cpu" else item.factory()).fit(visible, seed=seed,
                                                                                      progress=progress)
     fit_seconds = time.perf_counter() - start
     epochs = EarlyStopping.epochs_completed - epochs_before
+    epoch_seconds = EarlyStopping.epoch_seconds - epoch_seconds_before
     torch.set_num_threads(1)  # the engines are timed on one thread: so are the models
     try:
         pred, predict_seconds = _timed_predict(model, visible, seed)
@@ -206,9 +207,10 @@ def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, 
         "role": item.role,
         "code": item.code,
         "device": device,
-        # training throughput on `threads` torch threads (epochs of every network the model trains)
+        # training on `threads` torch threads: the whole fit, and the epochs of its epoch-trained
+        # networks with their throughput (other stages, such as a GAN's steps, are in `seconds` only)
         "training": {"seconds": round(fit_seconds, 3), "epochs": epochs, "threads": threads,
-                     "epochs_per_second": round(epochs / fit_seconds, 4) if epochs and fit_seconds > 0 else None},
+                     "epochs_per_second": round(epochs / epoch_seconds, 4) if epochs and epoch_seconds > 0 else None},
         "predict_seconds": round(predict_seconds, 4),
         "items_per_second": speed,
         "metrics": {k: v.to_record() for k, v in scores.items()},
