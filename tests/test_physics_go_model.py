@@ -9,7 +9,7 @@ import openmm
 import pytest
 from openmm import unit
 
-from mdbench.systems.trpcage_like.dataset import TRPCAGE_LIKE
+from mdbench.systems.trpcage_like.dataset import TRPCAGE_LIKE, go_model_of
 from mdbench.systems.trpcage_like import physics as g
 
 
@@ -83,19 +83,46 @@ def test_shipped_native_structure_is_what_build_native_makes():
     np.testing.assert_allclose(g.build_native(), g.native_structure(), atol=2e-5)
 
 
-def test_cooperative_term_adds_minus_c_n_epsilon_q_squared():
-    """The many-body term's energy equals −c·N_c·ε·Q̃² with Q̃ computed here with numpy."""
-    plain, coop = g.go_model(0.8), g.go_model(0.8, 0.7)
+@pytest.mark.parametrize("power", [2.0, 8.0])
+def test_cooperative_term_adds_minus_c_n_epsilon_q_to_the_power(power):
+    """The many-body term's energy equals −c·N_c·ε·Q̃^p with Q̃ computed here with numpy."""
+    plain, coop = g.go_model(0.8), g.go_model(0.8, 0.7, power)
     rng = np.random.default_rng(4)
     x = plain.native + rng.normal(scale=0.05, size=plain.native.shape)  # partly broken contacts
-    energies = []
-    for model in (plain, coop):
-        context = openmm.Context(model.make_system(), openmm.VerletIntegrator(0.001),
-                                 openmm.Platform.getPlatformByName("Reference"))
-        context.setPositions(x * unit.nanometer)
-        energies.append(context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole))
+    energies = [_energy(model.make_system(), x) for model in (plain, coop)]
     i, j = plain.contacts.T
     r = np.linalg.norm(x[i] - x[j], axis=-1)
     q = np.mean(1.0 / (1.0 + np.exp(50.0 * (r - 1.2 * plain.contact_distances))))
     assert 0.2 < q < 0.99  # the check is not at a trivial Q
-    assert energies[1] - energies[0] == pytest.approx(-0.7 * len(plain.contacts) * g.EPSILON * q**2, rel=1e-6)
+    assert energies[1] - energies[0] == pytest.approx(-0.7 * len(plain.contacts) * g.EPSILON * q**power, rel=1e-6)
+
+
+def test_only_the_two_state_config_adds_the_many_body_term():
+    """The two-state config simulates −c·N_c·ε·Q̃^p; the other configs keep their original parameter
+    records (so their content hashes), and so the plain Gō model."""
+    for name in ("tiny", "small", "full"):
+        config = TRPCAGE_LIKE.config(name)
+        assert "cooperativity" not in config.params and go_model_of(config).cooperativity == 0.0
+    two_state = TRPCAGE_LIKE.config("two-state")
+    model = go_model_of(two_state)
+    assert (model.cooperativity, model.cooperativity_power) == (two_state["cooperativity"],
+                                                                two_state["cooperativity_power"])
+    assert two_state["temperature"] != TRPCAGE_LIKE.config("small")["temperature"]
+    assert any(isinstance(f, openmm.CustomCVForce) for f in model.make_system().getForces())
+
+
+@pytest.mark.slow
+def test_the_two_state_config_folds_over_a_barrier():
+    """F(Q) of the two-state config (a training-length run, 2×10⁶ steps) has an unfolded basin below
+    the unfolded cutoff Q = 0.4, a native basin above the folded cutoff 0.8, a barrier of ≥ 3 kT
+    between them, and folds and unfolds about a dozen times in the run (≈ 150 s on one core)."""
+    from mdbench.systems.trpcage_like.temperature_scan import free_energy_along_q
+
+    config = TRPCAGE_LIKE.config("two-state")
+    r = free_energy_along_q(config["temperature"], cooperativity=config["cooperativity"],
+                            power=config["cooperativity_power"])
+    f, q = r["free_energy"], np.arange(20) * 0.05 + 0.025
+    unfolded, native, between = f[q <= 0.4].min(), f[q >= 0.8].min(), f[(q > 0.4) & (q < 0.8)].max()
+    assert between - max(unfolded, native) >= 3.0, f"F(Q) = {np.round(f, 1)}"  # measured: 4.6 kT
+    assert r["p_unfolded"] > 0.2 and r["p_folded"] > 0.2
+    assert 5 <= r["transitions_at_tau"] <= 30  # the paper's regime: about a dozen (measured: 12)

@@ -112,7 +112,7 @@ def test_engine_speed_counts_frames_at_lag_tau_not_steps(tiny_trpcage, monkeypat
 
     task, data = task_data(TASK)
     calls = []
-    monkeypatch.setattr(physics, "go_model", lambda cutoff: "model")
+    monkeypatch.setattr(physics, "go_model", lambda *model_parameters: "model")
     monkeypatch.setattr(physics, "simulate", lambda model, n, **kw: calls.append((n, kw["save_every"])))
     monkeypatch.setattr(task_module, "time", FakeClock(4.0))
     speed = task.engine_items_per_second(data)

@@ -8,6 +8,7 @@ physics reference of the ``trpcage-like/simulator`` task; models never see it).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -20,10 +21,13 @@ from mdbench.systems.trpcage_like import physics
 from mdbench.systems.trpcage_like.features import FEATURE_NAMES, N_ATOMS, encoder_features
 
 def _config(name: str, description: str, steps: tuple[int, int, int], reference: tuple[int, int],
-            n_trajectories: int, seed: int, equilibration: int = 50_000) -> DatasetConfig:
+            n_trajectories: int, seed: int, equilibration: int = 50_000,
+            two_state: dict[str, Param] | None = None) -> DatasetConfig:
+    """``two_state`` replaces the temperature and adds the many-body term's parameters; the other
+    configs keep exactly their original parameter records (and so their hashes)."""
     train, val, test = steps
     replicas, reference_steps = reference
-    return DatasetConfig(
+    config = DatasetConfig(
         name=name,
         description=description,
         seed=seed,
@@ -45,6 +49,26 @@ def _config(name: str, description: str, steps: tuple[int, int, int], reference:
             "n_trajectories": Param(n_trajectories, "trajectories", "synthetic trajectories in a submission"),
         },
     )
+    if two_state:
+        config = dataclasses.replace(config, params={**config.params, **two_state})
+    return config
+
+
+#: the two-state variant: the many-body term −c·N_c·ε·Q̃^p with a high power confines the reward to
+#: near-native states, so F(Q) has an unfolded and a native basin with a barrier between (data card)
+TWO_STATE = {
+    "temperature": Param(1.1, "ε/k_B", "reduced temperature T* = k_B T/ε (both basins populated: P(Q ≤ 0.4) 0.38, P(Q ≥ 0.8) 0.32)"),
+    "cooperativity": Param(0.6, "1", "c of the many-body term −c·N_c·ε·Q̃^p (N_c = 24 native contacts)"),
+    "cooperativity_power": Param(16.0, "1", "p of the many-body term −c·N_c·ε·Q̃^p"),
+}
+
+
+def go_model_of(config: DatasetConfig) -> physics.GoModel:
+    """The Gō model a config simulates (the plain model unless it sets the many-body term)."""
+    extra = config.params
+    return physics.go_model(float(config["contact_cutoff"]),
+                            float(extra["cooperativity"].value) if "cooperativity" in extra else 0.0,
+                            float(extra["cooperativity_power"].value) if "cooperativity_power" in extra else 2.0)
 
 
 class TrpCageLike(DatasetSpec):
@@ -60,6 +84,8 @@ class TrpCageLike(DatasetSpec):
         "small": _config("small", "default (generation time: data_cards/generation/)", (2_000_000, 500_000, 2_000_000), (10, 2_000_000), 100, 12),
         "full": _config("full", "paper scale: 10⁶ saved training frames (hours)",
                         (100_000_000, 20_000_000, 100_000_000), (10, 100_000_000), 100, 13),
+        "two-state": _config("two-state", "small-sized, with a folding barrier (many-body term; minutes)",
+                             (2_000_000, 500_000, 2_000_000), (10, 2_000_000), 100, 14, two_state=TWO_STATE),
     }
 
     def n_shards(self, config: DatasetConfig, split: str) -> int:
@@ -68,7 +94,7 @@ class TrpCageLike(DatasetSpec):
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
         steps = config["reference_steps"] if shard.split == "reference" else config[f"{shard.split}_steps"]
         n_frames = steps // config["save_every"]
-        model = physics.go_model(float(config["contact_cutoff"]))
+        model = go_model_of(config)
         x, q = physics.simulate(
             model, n_frames, temperature=config["temperature"], friction=config["friction"],
             timestep=config["timestep"], save_every=config["save_every"], seed=shard.seed,

@@ -33,7 +33,7 @@ from mdbench.metrics.cost import end_to_end_info, end_to_end_speedup, generation
 from mdbench.metrics.kinetics import converged_lag, implied_timescales_vs_lag
 from mdbench.metrics.distribution import histogram
 from mdbench.systems.trpcage_like import physics
-from mdbench.systems.trpcage_like.dataset import TRPCAGE_LIKE
+from mdbench.systems.trpcage_like.dataset import TRPCAGE_LIKE, go_model_of
 from mdbench.systems.trpcage_like.features import (
     ANGLES, BONDS, N_ATOMS, N_TICS, NOVEL, Projection, Q, frame_table, pairwise_distances,
 )
@@ -114,7 +114,7 @@ class TrpCageSimulator(Task):
         x = ref["x"].values  # TICA is fitted on every saved frame of the reference split
         tica = TICA(lagtime=lag_frames(config), dim=N_TICS).fit_fetch(
             [pairwise_distances(t.astype(np.float64)) for t in x])
-        model = physics.go_model(float(config["contact_cutoff"]))
+        model = go_model_of(config)
         # novelty pool: every saved training frame (what a model may have memorised)
         train_d = pairwise_distances(train["x"].values.reshape(-1, N_ATOMS, 3).astype(np.float64))
         proj = Projection(tica, model, train_d, math.nan)
@@ -194,7 +194,7 @@ class TrpCageSimulator(Task):
     def engine_items_per_second(self, data: TaskData) -> float:
         """OpenMM Gō-model frames (one per τ) per second, on this machine, now."""
         config = data.config
-        model, n = physics.go_model(float(config["contact_cutoff"])), 100
+        model, n = go_model_of(config), 100
         kwargs = dict(temperature=config["temperature"], friction=config["friction"], timestep=config["timestep"],
                       save_every=config["lag"], seed=1, platform=self.spec.platforms[0])
         physics.simulate(model, 1, **kwargs)  # context creation and kernel compilation outside the timing
