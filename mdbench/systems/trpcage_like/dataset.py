@@ -65,10 +65,8 @@ TWO_STATE = {
 
 def go_model_of(config: DatasetConfig) -> physics.GoModel:
     """The Gō model a config simulates (the plain model unless it sets the many-body term)."""
-    extra = config.params
-    return physics.go_model(float(config["contact_cutoff"]),
-                            float(extra["cooperativity"].value) if "cooperativity" in extra else 0.0,
-                            float(extra["cooperativity_power"].value) if "cooperativity_power" in extra else 2.0)
+    many_body = [float(config[k]) for k in ("cooperativity", "cooperativity_power") if k in config.params]
+    return physics.go_model(float(config["contact_cutoff"]), *many_body)
 
 
 class TrpCageLike(DatasetSpec):

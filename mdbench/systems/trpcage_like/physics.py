@@ -242,8 +242,8 @@ class GoModel:
     repulsive_radius: float = 0.4  # nm
     #: c of the many-body term −c·N_c·ε·Q̃^p (0: the plain Gō model); Q̃ is a smooth Q
     cooperativity: float = 0.0
-    #: p of the many-body term: 2 rewards contacts smoothly; a high power (8) rewards only near-native
-    #: states, which opens a barrier between an unfolded and a native basin (two-state folding)
+    #: p of the many-body term: 2 rewards contacts smoothly; a high power (8–16) rewards only
+    #: near-native states, which opens a barrier between an unfolded and a native basin (two-state)
     cooperativity_power: float = 2.0
     q_steepness: float = 50.0  # 1/nm, of the smooth contact switch in Q̃
 
@@ -306,8 +306,8 @@ class GoModel:
     def _cooperative_force(self):
         """−c·N_c·ε·Q̃^p: contacts stabilise each other, so the energy is convex in Q (the role side-chain
         packing and desolvation play in real proteins, which a plain Gō model lacks). With p = 2 the
-        24-contact model stays downhill; with p = 8 the reward is confined to near-native states and
-        F(Q) gets two basins (data card). Q̃ = mean over native contacts of 1/(1 + exp(β(r − 1.2σ))),
+        24-contact model stays downhill; with p = 8–16 the reward is confined to near-native states and
+        F(Q) gets two basins (the ``two-state`` config: p = 16, data card). Q̃ = mean over native contacts of 1/(1 + exp(β(r − 1.2σ))),
         the smooth version of the Q used for scoring."""
         import openmm
 
