@@ -87,13 +87,12 @@ def _cmd_generate(args) -> None:
 def _record_generation(manifest: dict) -> None:
     """Commit-able copy of a manifest (hashes, parameters, wall time, per-shard throughput): the
     file every generation time quoted in a data card comes from."""
-    from mdbench.core.atomic import atomic_output
+    from mdbench.core.atomic import write_text_atomic
     from mdbench.core.spec import checkout_dir
 
     path = checkout_dir("data_cards", "data cards") / "generation" / f"{manifest['name']}__{manifest['config']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_text_atomic(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print(f"recorded {manifest['generation_seconds']:.0f} s of generation in {path}")
 
 

@@ -151,6 +151,7 @@ def test_gpaw_lcao_agrees_with_plane_waves_on_graphene():
          for mode in ("lcao", "pw")}
     assert abs(e["pw"] - e["lcao"]) / 4 < 0.01  # eV/atom (measured 2 meV/atom)
 
+
 def test_task_results_carry_the_label_gap_beside_the_physics_reference(summary):
     from mdbench.systems.sheets.task import label_fidelity
 

@@ -41,7 +41,6 @@ def project_file(*parts: str) -> Path:
     return checkout
 
 
-
 def checkout_dir(name: str, what: str, hint: str = "") -> Path:
     """The top-level folder ``name`` of a source checkout, which ``--record`` writes ``what`` into;
     a one-line error for an installed copy (no ``pyproject.toml`` beside it)."""
@@ -50,6 +49,7 @@ def checkout_dir(name: str, what: str, hint: str = "") -> Path:
         raise MdbenchError(f"--record writes the {what} of a source checkout, and {directory} is not one; "
                            f"run from a clone of the repository{hint}")
     return directory
+
 
 @dataclass(frozen=True)
 class ShardSpec:

@@ -39,7 +39,6 @@ import numpy as np
 
 from mdbench.core.atomic import write_text_atomic
 from mdbench.core.errors import MdbenchError
-from mdbench.systems.sheets.physics import SPECIES
 
 #: the committed summaries live next to this module (shipped as package data)
 HERE = Path(__file__).parent
@@ -196,6 +195,12 @@ def _test_split(config: str):
     return load(SHEETS, config, "test")
 
 
+def _sheet(ds, i: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """Positions (Å), atomic numbers and cell (Å) of configuration ``i``, padding removed."""
+    k = int(ds["n_atoms"][i])
+    return ds["positions"].values[i, :k], ds["numbers"].values[i, :k], tuple(float(c) for c in ds["cell"].values[i])
+
+
 def work_dir(config: str) -> Path:
     from mdbench.data.store import home
 
@@ -209,6 +214,8 @@ def label(config: str = "small", n: int = 30, seed: int = 0, settings: Settings 
     ``convergence``: directories of :func:`converge` runs whose rows the summary keeps."""
     from tqdm.auto import tqdm
 
+    from mdbench.systems.sheets.references import composition
+
     ds = _test_split(config)
     picks = select(ds, n, seed)
     parts = work_dir(config) / settings.key()
@@ -220,21 +227,17 @@ def label(config: str = "small", n: int = 30, seed: int = 0, settings: Settings 
         if path.exists():
             bar.update(1)
             continue
-        k = int(ds["n_atoms"][i])
-        pos, z = ds["positions"].values[i, :k], ds["numbers"].values[i, :k]
-        cell = tuple(float(c) for c in ds["cell"].values[i])
-        result = pbe_energy(pos, z, cell, settings)
+        result = pbe_energy(*_sheet(ds, i), settings)
         _write_atomic(path, {"config": int(i), **result})
         bar.update(1)
     bar.close()
     rows = []
     for i in picks:
         part = json.loads((parts / f"config{i:05d}.json").read_text())
-        k = int(ds["n_atoms"][i])
-        z = ds["numbers"].values[i, :k]
+        _, z, _ = _sheet(ds, i)
         rows.append({"config": int(i), "trajectory": int(ds["trajectory"][i]), "kind": int(ds["kind"][i]),
                      "vacancies": int(ds["vacancies"][i]), "temperature_K": float(ds["temperature"][i]),
-                     "n_atoms": k, "counts_BCN": [int((z == s).sum()) for s in SPECIES],
+                     "n_atoms": len(z), "counts_BCN": [int(c) for c in composition(z[None])[0]],
                      "area_A2": float(np.prod(ds["cell"].values[i])), "tersoff_eV": float(ds["energy"][i]),
                      "pbe_eV": part["energy"], "seconds": part["seconds"], "scf_iterations": part["scf_iterations"]})
     summary = {"dataset": "sheets", "config": config, "split": "test", "dataset_version": ds.attrs.get("dataset_version"),
@@ -398,10 +401,9 @@ def converge(config: str, picks: list[int], grid: list[tuple[float, int]], out: 
         for i in picks:
             path = out / f"config{i:05d}-{settings.key()}.json"
             if not path.exists():
-                n = int(ds["n_atoms"][i])
-                res = pbe_energy(ds["positions"].values[i, :n], ds["numbers"].values[i, :n],
-                                 tuple(float(c) for c in ds["cell"].values[i]), settings)
-                _write_atomic(path, {"config": int(i), "h": h, "kpts": k, "n_atoms": n, **res})
+                positions, numbers, cell = _sheet(ds, i)
+                res = pbe_energy(positions, numbers, cell, settings)
+                _write_atomic(path, {"config": int(i), "h": h, "kpts": k, "n_atoms": len(numbers), **res})
             rows.append(json.loads(path.read_text()))
             bar.update(1)
     bar.close()
