@@ -31,7 +31,7 @@ from baselines.ednn import EDNN, train_extensive
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.sheets import images
 from mdbench.systems.sheets.dataset import SHEETS
-from mdbench.systems.sheets.references import composition
+from mdbench.systems.sheets.physics import composition
 from mdbench.systems.sheets.task import TASK, submission
 
 PAPER = "Mills et al., Chem. Sci. 10, 4129 (2019)"

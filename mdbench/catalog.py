@@ -9,12 +9,14 @@ four-well dataset module and nothing of OpenMM, torch or MDAnalysis.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import importlib
 import pkgutil
 import sys
 from importlib import metadata
+from pathlib import Path
 from typing import Any, Callable
 
 import mdbench.systems
@@ -24,18 +26,41 @@ from mdbench.core.system import System
 from mdbench.core.task import ModelEntry, Task
 
 ENTRY_POINT_GROUP = "mdbench.systems"
+#: entry points naming lists of :class:`ModelEntry` that add models to existing tasks (an outside
+#: model that `mdbench run` reproduces without an edit of mdbench)
+MODELS_ENTRY_POINT_GROUP = "mdbench.models"
+
+
+def _package_of(module_name: str) -> str:
+    """The package a declaring module belongs to (itself if it is a package)."""
+    module = importlib.import_module(module_name)
+    return module_name if hasattr(module, "__path__") else module_name.rpartition(".")[0]
+
+
+def _claim(found: dict[str, System], owners: dict[str, str], system: System) -> None:
+    """Add ``system``; a system, dataset or task name that another package declared already is an error."""
+    for kind, names in (("system", [system.name]), ("dataset", system.datasets), ("task", system.tasks)):
+        for name in names:
+            key = f"{kind} {name!r}"
+            if key in owners:
+                raise MdbenchError(f"{key} is declared by both {owners[key]} and {system.package}; rename it in one "
+                                   "of them (or uninstall one)")
+            owners[key] = system.package
+    found[system.name] = system
 
 
 @functools.cache
 def systems() -> dict[str, System]:
     """Every declared system by name: built-in ones first, then installed third-party ones."""
     found: dict[str, System] = {}
+    owners: dict[str, str] = {}
     for info in sorted(pkgutil.iter_modules(mdbench.systems.__path__), key=lambda m: m.name):
-        system = getattr(importlib.import_module(f"mdbench.systems.{info.name}"), "SYSTEM", None)
+        package = f"mdbench.systems.{info.name}"
+        system = getattr(importlib.import_module(package), "SYSTEM", None)
         if not isinstance(system, System):
             raise MdbenchError(f"mdbench/systems/{info.name}/__init__.py declares no `SYSTEM = System(...)` "
                                "(see DEVELOPERS.md, 'Adding a system')")
-        found[system.name] = system
+        _claim(found, owners, dataclasses.replace(system, package=system.package or package))
     for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:
             system = ep.load()
@@ -45,8 +70,16 @@ def systems() -> dict[str, System]:
         if not isinstance(system, System):
             print(f"mdbench: warning: entry point {ep.name!r} ({ep.value}) is not an mdbench System", file=sys.stderr)
             continue
-        found.setdefault(system.name, system)
+        _claim(found, owners, dataclasses.replace(system, package=system.package or _package_of(ep.module)))
     return found
+
+
+def system(name: str) -> System:
+    """The system called ``name`` (see `mdbench list`)."""
+    found = systems()
+    if name not in found:
+        raise unknown("system", name, found)
+    return found[name]
 
 
 def _resolve(ref: str) -> Any:
@@ -93,6 +126,20 @@ def dataset(name: str) -> DatasetSpec:
     return _get("datasets", name, DatasetSpec)
 
 
+def system_of_dataset(name: str) -> System:
+    found = _declarations("datasets")
+    if name not in found:
+        raise unknown("dataset", name, found)
+    return found[name][0]
+
+
+def card_path(name: str) -> Path:
+    """The data card of dataset ``name``: ``cards/<name>.md`` of its system's package, or the record a
+    discovered dataset (an import) carries itself."""
+    own = getattr(dataset(name), "card_path", None)
+    return Path(own) if own else system_of_dataset(name).card_path(name)
+
+
 def task(name: str) -> Task:
     """The task called ``name`` (e.g. ``"four-well/propagator"``)."""
     return _get("tasks", name, Task)
@@ -120,7 +167,30 @@ def models(task_name: str) -> dict[str, ModelEntry]:
         for entry in _resolve(ref):
             if fnmatch.fnmatchcase(task_name, entry.task):
                 out[entry.name] = entry
+    for entry in _plugin_models():
+        if fnmatch.fnmatchcase(task_name, entry.task):
+            if entry.name in out:
+                raise MdbenchError(f"model {entry.name!r} of {entry.code} is already a model of {task_name!r} "
+                                   f"({out[entry.name].code}); rename the plug-in's model")
+            if entry.role != "model":
+                raise MdbenchError(f"{entry.code}: a plug-in adds models, not references ({entry.name!r} is a "
+                                   f"{entry.role})")
+            out[entry.name] = entry
     return dict(sorted(out.items(), key=lambda kv: kv[1].role == "model"))
+
+
+@functools.cache
+def _plugin_models() -> tuple[ModelEntry, ...]:
+    """Models that installed packages add to existing tasks (entry-point group ``mdbench.models``)."""
+    found: list[ModelEntry] = []
+    for ep in sorted(metadata.entry_points(group=MODELS_ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            entries = list(ep.load())
+        except Exception as exc:  # a broken plug-in must not take the built-in models down
+            print(f"mdbench: warning: models {ep.name!r} ({ep.value}) cannot be loaded: {exc}", file=sys.stderr)
+            continue
+        found += [e for e in entries if isinstance(e, ModelEntry)]
+    return tuple(found)
 
 
 def model(task_name: str, name: str) -> ModelEntry:
@@ -140,9 +210,3 @@ def figures(task_name: str) -> Callable | None:
         if fnmatch.fnmatchcase(task_name, pattern):
             return _resolve(ref)
     return None
-
-
-def refresh() -> None:
-    """Forget what was discovered (e.g. after installing a system package in this process)."""
-    systems.cache_clear()
-    _build.cache_clear()

@@ -60,7 +60,7 @@ def _cmd_list(args) -> None:
             default = " (default)" if cfg.name == spec.default_config else ""
             print(f"      config {cfg.name}{default}: {cfg.description}")
         platforms = f"; platforms: {', '.join(spec.platforms)}" if spec.platforms else ""
-        print(f"      splits: {', '.join(spec.splits)}{platforms}; card: {spec.card_path}")
+        print(f"      splits: {', '.join(spec.splits)}{platforms}; card: {catalog.card_path(name)}")
     print("tasks:")
     for name in catalog.task_names():
         task = catalog.task(name)
@@ -73,6 +73,7 @@ def _cmd_generate(args) -> None:
     from mdbench.data import store
 
     spec = catalog.dataset(args.name)
+    record_to = _generation_record_dir(args.name) if args.record else None  # refused before any work
     path = store.generate(spec, args.config, force=args.force, workers=args.workers, scheduler=args.scheduler,
                           platform=args.platform, progress=not args.quiet)
     manifest = store.read_manifest(spec, args.config)
@@ -80,17 +81,21 @@ def _cmd_generate(args) -> None:
     print(f"{manifest['name']}/{manifest['config']} v{manifest['version']}{platform} at {path}")
     for split, entry in manifest["splits"].items():
         print(f"  {split}: {entry['sizes']} sha256 {entry['sha256'][:16]}…")
-    if args.record:
-        _record_generation(manifest)
+    if record_to is not None:
+        _record_generation(manifest, record_to)
 
 
-def _record_generation(manifest: dict) -> None:
-    """Commit-able copy of a manifest (hashes, parameters, wall time, per-shard throughput): the
-    file every generation time quoted in a data card comes from."""
+def _generation_record_dir(name: str) -> Path:
+    system = catalog.system_of_dataset(name)
+    return system.recording_dir(system.generation_dir, "generation records")
+
+
+def _record_generation(manifest: dict, directory: Path) -> None:
+    """Commit-able copy of a manifest (hashes, parameters, wall time, per-shard throughput) in the system's
+    ``cards/generation/``: the file every generation time quoted in a data card comes from."""
     from mdbench.core.atomic import write_text_atomic
-    from mdbench.core.spec import checkout_dir
 
-    path = checkout_dir("data_cards", "data cards") / "generation" / f"{manifest['name']}__{manifest['config']}.json"
+    path = directory / f"{manifest['name']}__{manifest['config']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print(f"recorded {manifest['generation_seconds']:.0f} s of generation in {path}")
@@ -109,7 +114,7 @@ def _cmd_info(args) -> None:
     spec = catalog.dataset(args.name)
     cfg = spec.config(args.config)
     print(f"{spec.name} v{spec.version}, config {cfg.name}: {cfg.description}")
-    print(f"card: {spec.card_path}\ncache: {store.dataset_dir(spec, cfg.name)}")
+    print(f"card: {catalog.card_path(spec.name)}\ncache: {store.dataset_dir(spec, cfg.name)}")
     print("parameters:")
     for key, p in cfg.params.items():
         print(f"  {key} = {p.value} [{p.units}] — {p.description}")
@@ -170,7 +175,7 @@ def _cmd_run(args) -> None:
         names = [m.name for m in catalog.models(task.name).values() if m.role == "model"]
     entries = [catalog.model(task.name, name) for name in names]  # every name checked before any work
     if args.record:
-        leaderboard.record_dir()  # a non-checkout says so now, not after the training
+        leaderboard.record_dir(task.name)  # an installed copy says so now, not after the training
     for entry in entries:
         out = Path(args.out) / entry.name if args.out and len(entries) > 1 else (Path(args.out) if args.out else None)
         result = run(task, entry, config=config.name, seed=args.seed, outdir=out, device=args.device,
@@ -185,9 +190,9 @@ def _cmd_run(args) -> None:
 
 
 def _cmd_score(args) -> None:
-    from mdbench.benchmark.run import load_task_data
     from mdbench.benchmark.submission import read_submission
     from mdbench.core.atomic import write_text_atomic
+    from mdbench.data.store import load_task_data
 
     task = catalog.task(args.task)
     out = _output_file(args.json) if args.json else None
@@ -224,7 +229,13 @@ def _cmd_leaderboard(args) -> None:
         return
     if not args.task:
         raise MdbenchError("name a task (`mdbench leaderboard TASK`) or use --check; tasks: see `mdbench list`")
-    print(leaderboard.render(catalog.task(args.task), args.config, directory=leaderboard.existing_dir(args.dir)))
+    task = catalog.task(args.task)
+    directory = leaderboard.existing_dir(args.dir) if args.dir else None
+    local = leaderboard.path_for(task.name, leaderboard.run_dir())
+    if directory is None and local.is_file() and local != leaderboard.path_for(task.name):
+        directory = local.parent  # right after `mdbench run`: the run's own board
+        print(f"(your runs' board {local}; the committed one: {leaderboard.path_for(task.name)})\n")
+    print(leaderboard.render(task, args.config, directory=directory))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--platform", help="engine platform, e.g. Reference, CPU, CUDA, OpenCL (see `mdbench list`)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--record", action="store_true",
-                   help="copy the manifest (hashes, wall time, throughput) to data_cards/generation/ for the card")
+                   help="copy the manifest (hashes, wall time, throughput) to the system's cards/generation/ for the card")
     g.set_defaults(fn=_cmd_generate)
     v = dsub.add_parser("verify", help="check content hashes against the manifest")
     dataset_args(v)
@@ -283,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-leaderboard", action="store_true", help="do not write a leaderboard")
     r.add_argument("--leaderboard-dir", type=Path, help="leaderboard directory (default: runs/leaderboards)")
     r.add_argument("--record", action="store_true",
-                   help="write the entries (predictions and figures too) into the checkout's committed leaderboards/")
+                   help="write the entries (predictions and figures too) into the system's committed leaderboards/")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(fn=_cmd_run)
 
@@ -300,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--rescore", action="store_true",
                     help="score every entry's stored predictions again; fail on any difference")
     lb.add_argument("--generate", action="store_true", help="with --rescore: generate datasets that are missing")
-    lb.add_argument("--dir", type=Path, help="leaderboard directory (default: the committed leaderboards)")
+    lb.add_argument("--dir", type=Path,
+                    help="leaderboard directory (default: ./runs/leaderboards after a run, else the committed boards)")
     lb.set_defaults(fn=_cmd_leaderboard)
     return p
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mdbench import catalog
-from mdbench.benchmark.run import load_task_data
+from mdbench.data.store import load_task_data
 from mdbench.core.task import Task, TaskData
 
 

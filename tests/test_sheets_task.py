@@ -12,7 +12,7 @@ from baselines.sheets import CNNSheets, EDNNSheets
 from helpers import fit_predict, task_data
 from mdbench import catalog
 from mdbench.systems.sheets import images, physics
-from mdbench.systems.sheets.references import composition
+from mdbench.systems.sheets.physics import composition
 from mdbench.systems.sheets.task import SETS, submission
 
 TASK = "sheets/energy"

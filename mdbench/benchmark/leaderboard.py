@@ -10,10 +10,11 @@ schema and both hashes; ``--rescore`` scores every prediction file again and fai
 difference beyond floating-point noise.  An entry is keyed by (model, config, seed): re-running
 replaces it instead of piling up duplicates.
 
-Directories: the project's committed leaderboards (``leaderboards/`` of a checkout, or the copy a
-non-editable install carries) are what ``mdbench leaderboard`` shows and what ``mdbench run
---record`` writes; a plain ``mdbench run`` writes ``runs/leaderboards/`` in the working directory.
-``$MDBENCH_LEADERBOARDS`` replaces both.
+Directories: a task's committed board lives in its system's package (``<package>/leaderboards/``,
+see :class:`~mdbench.core.system.System`), so it travels with an installed package; ``mdbench run
+--record`` writes it in the package's source tree.  A plain ``mdbench run`` writes ``runs/leaderboards/``
+in the working directory, and ``mdbench leaderboard TASK`` shows that board where one exists (naming
+the committed one).  ``$MDBENCH_LEADERBOARDS`` replaces all of them.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from mdbench.core.atomic import atomic_output, write_text_atomic
 from mdbench.core.errors import LeaderboardError, check_schema
 from mdbench.core.estimate import MIN_INDEPENDENT, decode_number
 from mdbench.core.hashing import sha256_file, sha256_json
-from mdbench.core.spec import checkout_dir, project_file
 from mdbench.core.task import ROLES, Task
 
 #: prediction files larger than this are not copied into the committed leaderboards (git): they go to
@@ -95,9 +95,10 @@ def _override() -> Path | None:
     return Path(os.environ["MDBENCH_LEADERBOARDS"]) if os.environ.get("MDBENCH_LEADERBOARDS") else None
 
 
-def default_dir() -> Path:
-    """The leaderboards ``mdbench leaderboard`` shows: ``$MDBENCH_LEADERBOARDS`` or the committed ones."""
-    return _override() or project_file("leaderboards")
+def committed_dir(task_name: str) -> Path:
+    """The committed board of a task: ``leaderboards/`` of its system's package (``$MDBENCH_LEADERBOARDS``
+    replaces it)."""
+    return _override() or catalog.system_of(task_name).leaderboard_dir
 
 
 def run_dir() -> Path:
@@ -105,23 +106,29 @@ def run_dir() -> Path:
     return _override() or Path.cwd() / "runs" / "leaderboards"
 
 
-def record_dir() -> Path:
-    """Where ``mdbench run --record`` writes: ``$MDBENCH_LEADERBOARDS`` or the checkout's ``leaderboards/``."""
+def record_dir(task_name: str) -> Path:
+    """Where ``mdbench run --record`` writes: ``$MDBENCH_LEADERBOARDS`` or the system's ``leaderboards/``
+    in its source tree (an installed copy refuses with one line)."""
     if _override():
         return _override()
-    return checkout_dir("leaderboards", "committed leaderboards", " or set MDBENCH_LEADERBOARDS")
+    system = catalog.system_of(task_name)
+    return system.recording_dir(system.leaderboard_dir, "committed leaderboards")
 
 
-def existing_dir(directory: Path | None) -> Path:
-    """``directory`` (default: :func:`default_dir`), which must exist."""
-    directory = Path(directory or default_dir())
+def existing_dir(directory: Path) -> Path:
+    """``directory``, which must exist."""
+    directory = Path(directory)
     if not directory.is_dir():
         raise LeaderboardError(f"{directory}: no such leaderboard directory")
     return directory
 
 
+def file_name(task: str) -> str:
+    return f"{task.replace('/', '__')}.json"
+
+
 def path_for(task: str, directory: Path | None = None) -> Path:
-    return Path(directory or default_dir()) / f"{task.replace('/', '__')}.json"
+    return Path(directory or committed_dir(task)) / file_name(task)
 
 
 def entry_hash(entry: dict) -> str:
@@ -271,20 +278,29 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
     return "\n".join(lines)
 
 
-def _boards(directory: Path, task_name: str | None) -> list[tuple[Task, Path]]:
-    tasks = {path_for(name, directory).name: name for name in catalog.task_names()}
+def _boards(directory: Path | None, task_name: str | None) -> list[tuple[Task, Path]]:
+    """``(task, board file)`` of one task or of every board: in ``directory`` if given, else the committed
+    boards of every system (each in its own package)."""
+    directory = directory or _override()
     if task_name is not None:
-        catalog.task(task_name)  # an unknown task is an error
-        paths = [path_for(task_name, directory)]
-        if not paths[0].exists():
-            raise LeaderboardError(f"{paths[0]}: no leaderboard for {task_name!r} in {directory}")
+        task = catalog.task(task_name)  # an unknown task is an error
+        path = path_for(task_name, existing_dir(directory) if directory else None)
+        if not path.exists():
+            raise LeaderboardError(f"{path}: no leaderboard for {task_name!r} in {path.parent}")
+        return [(task, path)]
+    if directory is not None:
+        folders = {existing_dir(directory): catalog.task_names()}
     else:
-        paths = sorted(directory.glob("*.json"))
+        folders = {}
+        for name in catalog.task_names():
+            folders.setdefault(catalog.system_of(name).leaderboard_dir, []).append(name)
     out = []
-    for path in paths:
-        if path.name not in tasks:
-            raise LeaderboardError(f"{path}: no task of that name (known files: {', '.join(sorted(tasks))})")
-        out.append((catalog.task(tasks[path.name]), path))
+    for folder, names in folders.items():
+        tasks = {file_name(name): name for name in names}
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            if path.name not in tasks:
+                raise LeaderboardError(f"{path}: no task of that name (known files: {', '.join(sorted(tasks))})")
+            out.append((catalog.task(tasks[path.name]), path))
     return out
 
 
@@ -316,9 +332,9 @@ def check(directory: Path | None = None, task_name: str | None = None) -> list[s
 
     Returns one summary line per file; raises on the first error.
     """
-    directory = existing_dir(directory)
     report = []
     for task, path in _boards(directory, task_name):
+        directory = path.parent
         entries = read(task, directory)
         elsewhere = sum(_check_entry(entry, directory, f"{path}: entries/{i}") is None
                         and entry.get("predictions", {}).get("location") == "store" for i, entry in enumerate(entries))
@@ -334,13 +350,12 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
     Timing metrics (:attr:`MetricInfo.timing`) are reported by the original run and not compared.
     Raises :class:`LeaderboardError` naming every entry and metric that differs.
     """
-    from mdbench.benchmark.run import load_task_data
     from mdbench.benchmark.submission import read_submission
     from mdbench.data import store
 
-    directory = existing_dir(directory)
     report, problems = [], []
     for task, path in _boards(directory, task_name):
+        directory = path.parent
         info = task.info_by_name()
         data_cache = {}
         for i, entry in enumerate(read(task, directory)):
@@ -353,7 +368,7 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
                 continue
             ds, meta, config = read_submission(task, pred_path)
             if config.name not in data_cache:
-                data_cache[config.name] = load_task_data(task, config, generate_missing=generate_missing,
+                data_cache[config.name] = store.load_task_data(task, config, generate_missing=generate_missing,
                                                          progress=progress)
             if entry.get("dataset_sha256") not in (None, store.dataset_hash(task.spec, config.name)):
                 problems.append(f"{where}: the local dataset {task.dataset}/{config.name} differs from the one scored "

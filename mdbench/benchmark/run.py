@@ -2,8 +2,8 @@
 same code, write results + figures into a run directory and update a leaderboard.
 
 The leaderboard a run writes is the local one (``runs/leaderboards/`` unless
-``$MDBENCH_LEADERBOARDS`` or ``leaderboard_dir`` say otherwise); recording into the project's
-committed ``leaderboards/`` is the explicit ``record=True`` (``mdbench run … --record``).
+``$MDBENCH_LEADERBOARDS`` or ``leaderboard_dir`` say otherwise); recording into the committed board
+in the system's package (``<package>/leaderboards/``) is the explicit ``record=True`` (``mdbench run … --record``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from mdbench import catalog
 from mdbench.benchmark import leaderboard
 from mdbench.benchmark.submission import read_submission, write_submission
 from mdbench.core.atomic import write_text_atomic
-from mdbench.core.errors import DatasetMissingError, MdbenchError
-from mdbench.core.params import DatasetConfig
+from mdbench.core.errors import MdbenchError
 from mdbench.core.task import ModelEntry, Task, TaskData
 from mdbench.data import store
 
@@ -39,20 +38,6 @@ class RunResult:
 def command(task: str, model: str, config: str, seed: int) -> str:
     """The command that reproduces a leaderboard entry."""
     return f"mdbench run {task} --model {model} --config {config} --seed {seed}"
-
-
-def load_task_data(task: Task, config: DatasetConfig, *, generate_missing: bool = False,
-                   progress: bool = True) -> TaskData:
-    """Every split of the task's dataset config (hash-verified), generating it first if asked to."""
-    try:
-        store.read_manifest(task.spec, config.name)
-    except DatasetMissingError:
-        if not generate_missing:
-            raise
-        print(f"{task.dataset}/{config.name} is not in the cache; generating it first")
-        store.generate(task.spec, config.name, progress=progress)
-    splits, hashes = store.load_splits(task.spec, config.name)
-    return TaskData.from_splits(config, splits, hashes)
 
 
 def run(
@@ -83,7 +68,7 @@ def run(
     _check_device(entry, device)
     threads = threads or _default_threads()
     torch.manual_seed(seed)
-    data = load_task_data(task, cfg, generate_missing=generate_missing, progress=progress)
+    data = store.load_task_data(task, cfg, generate_missing=generate_missing, progress=progress)
     dataset_sha256 = store.dataset_hash(task.spec, cfg.name)
     stamp = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     outdir = Path(outdir or Path("runs") / f"{task.name.replace('/', '__')}__{entry.name}__{cfg.name}__seed{seed}")
@@ -118,7 +103,7 @@ def run(
     figures = plot(task, data, predictions, results, outdir) if plot else []
     board = None
     if update_leaderboard:
-        directory = Path(leaderboard.record_dir() if record else leaderboard_dir or leaderboard.run_dir())
+        directory = Path(leaderboard.record_dir(task.name) if record else leaderboard_dir or leaderboard.run_dir())
         entries = []
         for name, res in scored.items():
             row = {"model": name, "role": res["role"], "config": cfg.name, "seed": seed,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import abc
 import copy
-import sys
-import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -23,32 +21,6 @@ from mdbench.core.errors import MdbenchError, unknown
 from mdbench.core.params import DatasetConfig
 
 SPLITS = ("train", "val", "test")
-
-
-def project_file(*parts: str) -> Path:
-    """A file of the project's top level (``data_cards/…``, ``leaderboards/…``).
-
-    In a source checkout it is the checkout's own file; a non-editable install carries a copy
-    under ``<prefix>/share/mdbench/`` (see ``[tool.setuptools.data-files]`` in pyproject.toml).
-    """
-    checkout = Path(__file__).resolve().parents[2].joinpath(*parts)
-    if checkout.exists():
-        return checkout
-    for prefix in (sysconfig.get_path("data"), sys.prefix):
-        installed = Path(prefix, "share", "mdbench", *parts)
-        if installed.exists():
-            return installed
-    return checkout
-
-
-def checkout_dir(name: str, what: str, hint: str = "") -> Path:
-    """The top-level folder ``name`` of a source checkout, which ``--record`` writes ``what`` into;
-    a one-line error for an installed copy (no ``pyproject.toml`` beside it)."""
-    directory = project_file(name)
-    if not directory.parent.joinpath("pyproject.toml").is_file():
-        raise MdbenchError(f"--record writes the {what} of a source checkout, and {directory} is not one; "
-                           f"run from a clone of the repository{hint}")
-    return directory
 
 
 @dataclass(frozen=True)
@@ -95,6 +67,9 @@ class DatasetSpec(abc.ABC):
     work_units: ClassVar[str] = "shards"
     #: the platform this instance generates on (see :meth:`on_platform`)
     platform: str | None = None
+    #: a data card of the dataset's own (a discovered dataset's record); ``None``: the card in its
+    #: system's package (``catalog.card_path``)
+    card_path: Path | None = None
 
     # --- what a system implements ------------------------------------------------------------
     @abc.abstractmethod
@@ -160,7 +135,3 @@ class DatasetSpec(abc.ABC):
             Conventions="CF-1.8",
         )
         return ds
-
-    @property
-    def card_path(self) -> Path:
-        return project_file("data_cards", f"{self.name}.md")

@@ -109,8 +109,33 @@ class TaskData:
         return TaskData(self.config, self.train, self.val, inputs=inputs, hashes=self.hashes)
 
 
+@dataclass(frozen=True)
+class TrainingReport:
+    """What a model says of its own training: the epochs of its epoch-trained networks and the seconds
+    those epochs took (stages trained otherwise, such as a GAN's steps, count only in the fit time that
+    `mdbench run` measures around :meth:`SurrogateModel.fit`)."""
+
+    epochs: int = 0
+    epoch_seconds: float = 0.0
+
+    def __add__(self, other: "TrainingReport") -> "TrainingReport":
+        return TrainingReport(self.epochs + other.epochs, self.epoch_seconds + other.epoch_seconds)
+
+
 class SurrogateModel(Protocol):
-    """What `mdbench run` drives: deeptime-style fit, then predict a submission's variables."""
+    """What `mdbench run` drives: deeptime-style fit, then predict a submission's variables.
+
+    The whole contract, every hook optional unless marked:
+
+    - ``fit(data, *, seed, progress=True) -> self`` (required): train on what :meth:`Task.data_for` hands
+      the model's role; ``progress`` says whether it may draw progress bars.
+    - ``predict(data, *, seed) -> xarray.Dataset`` (required): the submission's variables
+      (:meth:`Task.contract`); `mdbench run` times it on one thread.
+    - ``training_report() -> TrainingReport``: epochs and their seconds; a model without it reports 0 epochs.
+    - ``replays_frames = True``: the model replays stored frames instead of generating them (it then has
+      no generation speed).
+    - a factory that takes ``device=...`` when its :class:`ModelEntry` lists devices other than ``"cpu"``.
+    """
 
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "SurrogateModel": ...
 

@@ -45,6 +45,7 @@ from mdbench.core.hashing import canonical_json, plain, sha256_json
 from mdbench.core.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError, check_schema
 from mdbench.core.params import DatasetConfig
 from mdbench.core.spec import DatasetSpec, ShardSpec
+from mdbench.core.task import Task, TaskData
 from mdbench.data.sharding import run_shards
 
 MANIFEST = "manifest.json"
@@ -426,3 +427,16 @@ def dataset_hash(spec: DatasetSpec, config: str | None = None) -> str:
     """The manifest's sha256: one hash for everything that gives a generated config its meaning."""
     return read_manifest(spec, config)["sha256"]
 
+
+def load_task_data(task: Task, config: DatasetConfig, *, generate_missing: bool = False,
+                   progress: bool = True) -> TaskData:
+    """Every split of the task's dataset config (hash-verified), generating it first if asked to."""
+    try:
+        read_manifest(task.spec, config.name)
+    except DatasetMissingError:
+        if not generate_missing:
+            raise
+        print(f"{task.dataset}/{config.name} is not in the cache; generating it first")
+        generate(task.spec, config.name, progress=progress)
+    splits, hashes = load_splits(task.spec, config.name)
+    return TaskData.from_splits(config, splits, hashes)

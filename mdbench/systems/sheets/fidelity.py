@@ -214,7 +214,7 @@ def label(config: str = "small", n: int = 30, seed: int = 0, settings: Settings 
     ``convergence``: directories of :func:`converge` runs whose rows the summary keeps."""
     from tqdm.auto import tqdm
 
-    from mdbench.systems.sheets.references import composition
+    from mdbench.systems.sheets.physics import composition
 
     ds = _test_split(config)
     picks = select(ds, n, seed)

@@ -35,6 +35,11 @@ BASE_REPEATS = (5, 3)
 VACUUM = 20.0
 
 
+def composition(numbers: np.ndarray) -> np.ndarray:
+    """Counts of B, C, N per configuration: (n_config, 3) from padded atomic numbers."""
+    return np.stack([(numbers == z).sum(axis=1) for z in SPECIES], axis=1).astype(float)
+
+
 class EngineError(MdbenchError):
     """LAMMPS cannot be loaded or rejected a configuration."""
 

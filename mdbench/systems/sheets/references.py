@@ -14,12 +14,8 @@ import xarray as xr
 
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.sheets import physics
+from mdbench.systems.sheets.physics import composition
 from mdbench.systems.sheets.task import TASK, submission
-
-
-def composition(numbers: np.ndarray) -> np.ndarray:
-    """Counts of B, C, N per configuration: (n_config, 3) from padded atomic numbers."""
-    return np.stack([(numbers == z).sum(axis=1) for z in physics.SPECIES], axis=1).astype(float)
 
 
 class Composition:
