@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-# Optional: GPAW (PBE) for the sheets fidelity subset (data_cards/sheets.md).  Builds GPAW against the
+# Optional: GPAW (PBE) for the sheets fidelity subset (mdbench/systems/sheets/cards/sheets.md).  Builds GPAW against the
 # system's libxc and OpenBLAS (apt, as root); CC=g++ because GPAW >= 26 compiles its C sources as C++.
 setup-fidelity: setup
 	apt-get update && apt-get install -y libxc-dev libopenblas-dev
@@ -25,12 +25,12 @@ setup-fidelity: setup
 # The main job: the four-well benchmark on its default config (generates the data if needed),
 # prints the leaderboard with the static and physics references and writes results, figures and
 # that leaderboard under runs/ (nothing tracked changes; `mdbench run ... --record` records a run
-# into the committed leaderboards/).
+# into the committed board in the system's package, mdbench/systems/<system>/leaderboards/).
 benchmark: setup
 	$(BIN)/mdbench run four-well/propagator --model $(MODEL) --config $(CONFIG)
 
 # The forecasting sweep (every model × every history × every lead) on both MD datasets.
-# Generating adk/small takes long on 2 CPU cores (see data_cards/adk.md).
+# Generating adk/small takes long on 2 CPU cores (see mdbench/systems/md_forecast/cards/adk.md).
 forecast-sweep: setup
 	$(BIN)/mdbench run ala100-smd/forecast --model all --config $(CONFIG)
 	$(BIN)/mdbench run adk/forecast --model all --config $(CONFIG)

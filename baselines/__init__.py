@@ -1,8 +1,13 @@
 """Reference implementations of the models from the literature.
 
-Generic estimators (deeptime style, ``Estimator(...).fit(data).fetch_model()``) live in their own
-modules (``mdn_propagator``, ``msm_propagator``, ``srv``, ``cwgan``, ``lss``, ``ednn``,
-``forecasters``); one adapter module per system (``four_well``, ``ising``, ``trpcage``,
-``forecast``) exports its ``MODELS``, which the system's declaration names.  Nothing registers
-itself on import.
+* ``baselines/estimators/`` — the generic estimators (deeptime style,
+  ``Estimator(...).fit(data).fetch_model()``) and the training utilities they share; they know no
+  system.
+* ``baselines/<system>/`` — one package per system, named like ``mdbench/systems/<system>/``
+  (``four_well``, ``ising``, ``trpcage_like``, ``md_forecast``, ``sheets``, ``channel``, ``rfmip``):
+  its ``__init__`` exports the ``MODELS`` that the system's declaration names, and the system's
+  tools sit beside it (``sheets/scale.py``, ``sheets/mc.py``, ``ising/scaling.py``, each run as
+  ``python -m baselines.<system>.<tool>``).
+
+Nothing registers itself on import.
 """

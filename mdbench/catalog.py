@@ -82,7 +82,7 @@ def system(name: str) -> System:
     return found[name]
 
 
-def _resolve(ref: str) -> Any:
+def resolve(ref: str) -> Any:
     module, _, attribute = ref.partition(":")
     try:
         return getattr(importlib.import_module(module), attribute)
@@ -93,7 +93,7 @@ def _resolve(ref: str) -> Any:
 
 @functools.cache
 def _build(ref: str, name: str, kind: type) -> Any:
-    obj = _resolve(ref)
+    obj = resolve(ref)
     return obj if isinstance(obj, kind) else obj(name)
 
 
@@ -105,7 +105,7 @@ def _declarations(kind: str) -> dict[str, tuple[System, str, bool]]:
             out.setdefault(name, (system, ref, False))
     for system in systems().values():
         if system.discover:  # found at run time (e.g. imports under $MDBENCH_HOME): never cached
-            datasets, tasks = _resolve(system.discover)()
+            datasets, tasks = resolve(system.discover)()
             for name, ref in (datasets if kind == "datasets" else tasks).items():
                 out.setdefault(name, (system, ref, True))
     return out
@@ -164,7 +164,7 @@ def models(task_name: str) -> dict[str, ModelEntry]:
     """Every model and reference of a task, by name (references first, then models)."""
     out: dict[str, ModelEntry] = {}
     for ref in system_of(task_name).models:
-        for entry in _resolve(ref):
+        for entry in resolve(ref):
             if fnmatch.fnmatchcase(task_name, entry.task):
                 out[entry.name] = entry
     for entry in _plugin_models():
@@ -208,5 +208,5 @@ def figures(task_name: str) -> Callable | None:
     """The figure function of a task, or ``None`` if its system draws none."""
     for pattern, ref in system_of(task_name).figures.items():
         if fnmatch.fnmatchcase(task_name, pattern):
-            return _resolve(ref)
+            return resolve(ref)
     return None

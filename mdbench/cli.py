@@ -149,21 +149,6 @@ def _cmd_export(args) -> None:
           "(load with datasets.load_from_disk)")
 
 
-def _cmd_import(args) -> None:
-    from mdbench.systems.md_forecast.imported import import_and_generate
-
-    try:
-        histories, leads = ([int(v) for v in arg.split(",")] for arg in (args.histories, args.leads))
-    except ValueError:
-        raise MdbenchError("--histories and --leads take comma-separated whole numbers of frames") from None
-    built_in = frozenset(name for system in catalog.systems().values() for name in system.datasets)
-    spec, manifest = import_and_generate(args.name, args.topology, args.trajectory, selection=args.selection,
-                                         histories=histories, leads=leads, n_origins=args.origins, reserved=built_in)
-    for split, entry in manifest["splits"].items():
-        print(f"  {split}: {entry['sizes']}")
-    print(f"imported {spec.name}; benchmark it with `mdbench run {spec.name}/forecast --model all`")
-
-
 def _cmd_run(args) -> None:
     from mdbench.benchmark import leaderboard
     from mdbench.benchmark.run import run
@@ -218,12 +203,26 @@ def _cmd_score(args) -> None:
         print(f"wrote {out}")
 
 
+def _cmd_check_system(args) -> None:
+    from mdbench.benchmark.check_system import main_lines
+
+    for line in main_lines(args.name, round_trip=not args.no_round_trip, config=args.config):
+        print(line)
+
+
 def _cmd_leaderboard(args) -> None:
     from mdbench.benchmark import leaderboard
 
+    if args.update and not (args.rescore and args.task):
+        raise MdbenchError("--update goes with --rescore and one task: `mdbench leaderboard --rescore --update TASK`")
+    if args.render:
+        if not args.task:
+            raise MdbenchError("--render re-renders one board: `mdbench leaderboard --render TASK`")
+        print(f"wrote {leaderboard.write_table(catalog.task(args.task), args.dir or leaderboard.record_dir(args.task))}")
+        return
     if args.check or args.rescore:
-        lines = (leaderboard.rescore(args.dir, args.task, generate_missing=args.generate) if args.rescore
-                 else leaderboard.check(args.dir, args.task))
+        lines = (leaderboard.rescore(args.dir, args.task, generate_missing=args.generate, update=args.update)
+                 if args.rescore else leaderboard.check(args.dir, args.task))
         for line in lines:
             print(line)
         return
@@ -232,9 +231,10 @@ def _cmd_leaderboard(args) -> None:
     task = catalog.task(args.task)
     directory = leaderboard.existing_dir(args.dir) if args.dir else None
     local = leaderboard.path_for(task.name, leaderboard.run_dir())
-    if directory is None and local.is_file() and local != leaderboard.path_for(task.name):
+    if directory is None and not args.committed and local.is_file() and local != leaderboard.path_for(task.name):
         directory = local.parent  # right after `mdbench run`: the run's own board
-        print(f"(your runs' board {local}; the committed one: {leaderboard.path_for(task.name)})\n")
+        print(f"(your runs' board {local}; the committed one: {leaderboard.path_for(task.name)}, shown with "
+              "--committed)\n")
     print(leaderboard.render(task, args.config, directory=directory))
 
 
@@ -242,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mdbench", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="datasets, configs, tasks and models").set_defaults(fn=_cmd_list)
+    tools = sub.add_parser("tools", help="the systems' own tools (see `mdbench tools --help`)").add_subparsers(
+        dest="tool", required=True, parser_class=_Parser)
 
     data = sub.add_parser("data", help="generate, verify, describe, export or import datasets")
     dsub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
@@ -274,16 +276,6 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="output directory")
     e.set_defaults(fn=_cmd_export)
 
-    im = dsub.add_parser("import", help="turn your own MD (any MDAnalysis format) into a forecasting dataset")
-    im.add_argument("topology")
-    im.add_argument("trajectory", nargs="+", help="trajectory files, each its own trajectory (≥ 3: split by file)")
-    im.add_argument("--name", required=True, help="dataset name (lower case, digits, '-')")
-    im.add_argument("--selection", default="name CA", help="MDAnalysis selection (default: name CA)")
-    im.add_argument("--origins", type=_positive_int, default=20, help="forecast origins in the test split")
-    im.add_argument("--histories", default="1,5,10", help="history lengths h in frames (subset of 1,5,10)")
-    im.add_argument("--leads", default="1,5,15,60,120", help="lead times L in frames (subset of 1,5,15,60,120)")
-    im.set_defaults(fn=_cmd_import)
-
     r = sub.add_parser("run", help="train a model, score it with the references, update a leaderboard")
     r.add_argument("task")
     r.add_argument("--model", required=True, help="model name, a comma-separated list, or 'all' (the sweep)")
@@ -304,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", help="also write the scores to this JSON file")
     s.set_defaults(fn=_cmd_score)
 
+    c = sub.add_parser("check-system", help="check a system package: cards, references, boards, a tiny round trip")
+    c.add_argument("name", help="system name (see `mdbench list`)")
+    c.add_argument("--config", help="dataset config of the round trip (default: tiny)")
+    c.add_argument("--no-round-trip", action="store_true", help="only the static checks (no generation, no run)")
+    c.set_defaults(fn=_cmd_check_system)
+
     lb = sub.add_parser("leaderboard", help="render a task's leaderboard, or --check / --rescore the entries")
     lb.add_argument("task", nargs="?")
     lb.add_argument("--config")
@@ -311,17 +309,38 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--rescore", action="store_true",
                     help="score every entry's stored predictions again; fail on any difference")
     lb.add_argument("--generate", action="store_true", help="with --rescore: generate datasets that are missing")
+    lb.add_argument("--committed", action="store_true", help="show the committed board even after a local run")
+    lb.add_argument("--render", action="store_true", help="re-render the board's Markdown table from its JSON")
+    lb.add_argument("--update", action="store_true",
+                    help="with --rescore: re-score with the task's current metric set and rewrite the entries")
     lb.add_argument("--dir", type=Path,
                     help="leaderboard directory (default: ./runs/leaderboards after a run, else the committed boards)")
     lb.set_defaults(fn=_cmd_leaderboard)
+    _add_system_commands({"data": dsub, "tools": tools})
     return p
+
+
+def _add_system_commands(groups: dict) -> None:
+    """Commands that systems declare (``System.commands``), e.g. ``mdbench data import`` of md-forecast."""
+    for system in catalog.systems().values():
+        for where, ref in system.commands.items():
+            group, _, name = where.partition(" ")
+            if group not in groups or not name:
+                raise MdbenchError(f"system {system.name!r} declares command {where!r}; use 'data NAME' or 'tools NAME'")
+            catalog.resolve(ref)(groups[group], name)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()  # systems declare commands: a broken declaration is a one-line error too
+        args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help (0) or a usage error, already reported on one line
         return int(exit_.code or 0)
+    except MdbenchError as err:
+        _report(str(err))
+        return err.exit_code
+    # what a system's own command may need to know of the others (e.g. names an import must not take)
+    args.declared_datasets = frozenset(name for system in catalog.systems().values() for name in system.datasets)
     try:
         args.fn(args)
     except MdbenchError as err:

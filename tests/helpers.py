@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from mdbench import catalog
+from mdbench.benchmark.run import fit_predict_score
+from mdbench.core.estimate import Estimate
 from mdbench.data.store import load_task_data
 from mdbench.core.task import Task, TaskData
 
@@ -13,18 +18,24 @@ def task_data(task_name: str, config: str = "tiny") -> tuple[Task, TaskData]:
     return task, load_task_data(task, task.spec.config(config))
 
 
+def _run_entry(task: Task, data: TaskData, name: str, seed: int) -> tuple:
+    """Entry ``name`` through `mdbench run`'s own path: fit on what its role may see, predict, write the
+    submission, read it back and score that file."""
+    import torch
+
+    with tempfile.TemporaryDirectory(prefix="mdbench-entry-") as tmp:
+        return fit_predict_score(task, catalog.model(task.name, name), data, seed, None, Path(tmp), False,
+                                 device="cpu", threads=torch.get_num_threads())
+
+
 def fit_predict(task: Task, data: TaskData, name: str, seed: int = 0):
-    """Fit entry ``name`` on what its role may see and return its validated predictions."""
-    entry = catalog.model(task.name, name)
-    visible = task.data_for(data, entry.role)
-    pred = entry.factory().fit(visible, seed=seed, progress=False).predict(visible, seed=seed)
-    task.contract(data.config).validate(pred, name)
-    return pred
+    """The validated predictions of entry ``name``, as `mdbench run` scores them (read back from the file)."""
+    return _run_entry(task, data, name, seed)[0]
 
 
 def score_entry(task: Task, data: TaskData, name: str, seed: int = 0) -> dict:
-    """Fit, predict and score entry ``name`` exactly as `mdbench run` does (no timing)."""
-    return task.score(fit_predict(task, data, name, seed), data, items_per_second=None, engine_items_per_second=None)
+    """The scores of entry ``name``, exactly as `mdbench run` records them."""
+    return {k: Estimate.from_record(v) for k, v in _run_entry(task, data, name, seed)[1]["metrics"].items()}
 
 
 class FakeClock:

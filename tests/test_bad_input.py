@@ -210,8 +210,8 @@ def test_an_unknown_model_in_a_list_stops_before_any_work(tmp_path, tiny_four_we
 
 # 7. nonsense that used to exit 0 --------------------------------------------------------------------
 @pytest.mark.parametrize("argv, message", [
-    (["leaderboard", TASK, "--config", "nope", "--dir", str(Path(__file__).parents[1] / "leaderboards")],
-     "unknown config 'nope'"),
+    (["leaderboard", TASK, "--config", "nope", "--dir",
+      str(Path(__file__).parents[1] / "mdbench" / "systems" / "four_well" / "leaderboards")], "unknown config 'nope'"),
     (["leaderboard", TASK, "--dir", "/nonexistent"], "no such leaderboard directory"),
     (["leaderboard", "--check", "--dir", "/nonexistent"], "no such leaderboard directory"),
     (["leaderboard", "--rescore", "--dir", "/nonexistent"], "no such leaderboard directory"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from mdbench.cli import main
 
 
@@ -39,20 +41,20 @@ def test_verify_of_a_missing_dataset_names_the_fix(tmp_path, monkeypatch, capsys
 
 
 def test_generate_record_commits_the_manifest_the_card_cites(tiny_four_well, tmp_path, monkeypatch, capsys):
-    """`--record` writes data_cards/generation/NAME__CONFIG.json = the dataset's manifest; an installed
-    copy (no pyproject.toml beside data_cards/) refuses with one line."""
+    """`--record` writes the system's cards/generation/NAME__CONFIG.json = the dataset's manifest; an
+    installed copy of the system refuses with one line, before generating anything."""
     import json
 
     from mdbench import catalog
-    from mdbench.core import spec as spec_module
+    from mdbench.core.system import System
     from mdbench.data import store
 
-    (tmp_path / "pyproject.toml").write_text("")
-    monkeypatch.setattr(spec_module, "project_file", lambda *parts: tmp_path.joinpath(*parts))
+    monkeypatch.setattr(System, "generation_dir", property(lambda self: tmp_path / "generation"))
     assert main(["data", "generate", "four-well", "--config", "tiny", "--record", "--quiet"]) == 0
-    record = json.loads((tmp_path / "data_cards" / "generation" / "four-well__tiny.json").read_text())
+    record = json.loads((tmp_path / "generation" / "four-well__tiny.json").read_text())
     manifest = store.read_manifest(catalog.dataset("four-well"), "tiny")
     assert record["splits"] == manifest["splits"] and record["generation_seconds"] == manifest["generation_seconds"]
-    (tmp_path / "pyproject.toml").unlink()
+    monkeypatch.setattr(System, "source_tree", lambda self: None)
+    monkeypatch.setattr(store, "generate", lambda *a, **k: pytest.fail("refused only after generating"))
     assert main(["data", "generate", "four-well", "--config", "tiny", "--record", "--quiet"]) == 2
-    assert "not one; run from a clone" in capsys.readouterr().err
+    assert "is an installed copy" in capsys.readouterr().err

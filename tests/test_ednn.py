@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.ednn import EDNN, MLP, TilingError, paper_mlp, train_extensive
+from baselines.estimators.ednn import EDNN, MLP, TilingError, paper_mlp, train_extensive
 from mdbench.core.errors import MdbenchError
 from mdbench.systems.ising import physics as ising
 
@@ -82,7 +82,8 @@ def test_ednn_learns_the_ising_energy():
     pred = model.predict(torch.as_tensor(x[2000:])).numpy()
     mae = np.mean(np.abs(pred - y[2000:]))
     assert mae < 0.1 * np.mean(np.abs(y[2000:] - y[:2000].mean()))
-    assert history["val_mse"][-1] < history["val_mse"][0]
+    assert history.val_mse[-1] < history.val_mse[0]
+    assert history.report.epochs == 6 and history.report.epoch_seconds > 0  # what `mdbench run` records
 
 
 @pytest.mark.benchmark(group="ednn inference")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.cwgan import CWGANModel, mlp
-from baselines.mdn_propagator import MDNPropagatorModel, MixtureDensityNetwork
-from baselines.srv import SRV, reversible_eigen, reversible_vamp2
+from baselines.estimators.cwgan import CWGANModel, mlp
+from baselines.estimators.mdn_propagator import MDNPropagatorModel, MixtureDensityNetwork
+from baselines.estimators.srv import SRV, reversible_eigen, reversible_vamp2
 from helpers import score_entry, task_data
 from mdbench import catalog
 

@@ -3,7 +3,7 @@
 Claims (paper section on the Ising model), each tested at the paper's own number and metric:
 
 1. the EDNN with focus 1 and context 1 predicts the 8×8 energy accurately: error 0.028 in the
-   paper's "J/L²" (``data_cards/ising.md``, "Units of the paper's numbers": read as the absolute
+   paper's "J/L²" (``mdbench/systems/ising/cards/ising.md``, "Units of the paper's numbers": read as the absolute
    error of the *total* energy in J; a per-spin reading would make its c = 3 entry, 14.816, larger
    than the whole −2…+2 J/spin range).  The issue that asked for this test calls it the *median*
    absolute error, the card the *mean*: both are asserted at 0.028 J;

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mdbench import catalog
@@ -13,7 +15,6 @@ from mdbench.cli import main
 from mdbench.core.errors import LeaderboardError
 
 TASK = "four-well/propagator"
-REPO_BOARDS = Path(__file__).resolve().parents[1] / "leaderboards"
 
 
 @pytest.fixture
@@ -97,8 +98,9 @@ def test_an_entry_with_an_older_metric_set_is_kept_until_re_created_and_fails_th
 
 
 def test_the_committed_leaderboards_pass_the_check(monkeypatch):
-    monkeypatch.setenv("MDBENCH_LEADERBOARDS", str(REPO_BOARDS))
+    monkeypatch.delenv("MDBENCH_LEADERBOARDS")  # each system's own board, in its package
     report = leaderboard.check()
+    assert len(report) == len(catalog.task_names())  # every built-in task has a committed board
     assert any(line.startswith("four-well__propagator.json") for line in report)
     entries = leaderboard.read(catalog.task(TASK))
     small = {e["model"]: e for e in entries if e["config"] == "small"}
@@ -121,6 +123,48 @@ def test_mdn_runs_on_tiny(tiny_four_well, tmp_path):
     assert results["entries"]["persistence"]["training"]["epochs"] == 0  # nothing to train
 
 
+class OwnLoopPersistence:
+    """A model with its own training loop and no EarlyStopping: three "epochs" of a running mean of
+    the last training frame, timed by the model itself and told through its ``training_report()``."""
+
+    epochs = 3
+
+    def fit(self, data, *, seed: int, progress: bool = True) -> "OwnLoopPersistence":
+        from mdbench.core.task import TrainingReport
+
+        x, self.x_last, seconds = data.train["x"].values, 0.0, 0.0
+        for _ in range(self.epochs):
+            start = time.perf_counter()
+            self.x_last = 0.5 * (self.x_last + float(x[-1, -1]))
+            seconds += max(time.perf_counter() - start, 1e-6)
+        self.report = TrainingReport(self.epochs, seconds)
+        return self
+
+    def training_report(self):
+        return self.report
+
+    def predict(self, data, *, seed: int):
+        from mdbench.data.windows import frames_at_lag
+        from mdbench.systems.four_well.references import trajectory
+
+        return trajectory(np.full(frames_at_lag(data.config), self.x_last))
+
+
+def test_a_model_with_its_own_training_loop_reports_its_epochs_through_the_hook(tiny_four_well, tmp_path):
+    from mdbench.benchmark.run import run
+    from mdbench.core.task import ModelEntry
+
+    entry = ModelEntry("own-loop", TASK, "model", "persistence behind a 3-epoch loop", OwnLoopPersistence)
+    result = run(catalog.task(TASK), entry, config="tiny", outdir=tmp_path / "own", update_leaderboard=False,
+                 progress=False)
+    training = result.results["entries"]["own-loop"]["training"]
+    assert set(training) == {"seconds", "epochs", "threads", "epochs_per_second"}
+    assert training["epochs"] == 3 and training["epochs_per_second"] > 0
+    # references have no hook: 0 epochs and no throughput
+    assert result.results["entries"]["persistence"]["training"]["epochs"] == 0
+    assert result.results["entries"]["persistence"]["training"]["epochs_per_second"] is None
+
+
 def test_entries_keep_their_predictions_and_re_score(msm_run, capsys):
     task = catalog.task(TASK)
     (entry,) = [e for e in leaderboard.read(task) if e["model"] == "msm"]
@@ -140,7 +184,9 @@ def test_a_hand_edited_number_fails_check_and_rescore(msm_run, capsys):
     assert main(["leaderboard", "--check"]) == 2
     assert "changed after `mdbench run` wrote it" in capsys.readouterr().err
     entry["sha256"] = leaderboard.entry_hash(entry)  # re-sealed: the hash is fine, the number is not
+    board["entries_sha256"] = leaderboard.entries_hash(board["entries"])
     path.write_text(json.dumps(board))
+    leaderboard.write_table(catalog.task(TASK))  # and the table re-rendered
     assert main(["leaderboard", "--check"]) == 0
     assert main(["leaderboard", "--rescore"]) == 2
     err = capsys.readouterr().err
@@ -191,3 +237,29 @@ def test_large_predictions_go_to_the_prediction_store_and_still_re_score(tiny_fo
     finally:
         (tmp_path / "elsewhere.nc").rename(kept)
         kept.unlink()
+
+
+def test_a_new_metric_re_creates_every_entry_without_training(msm_run, monkeypatch, capsys):
+    """`--rescore --update TASK` scores the stored predictions with the task's current metric set."""
+    from mdbench.benchmark import run as run_module
+    from mdbench.core.estimate import Estimate, MetricInfo
+
+    base = type(catalog.task(TASK))
+
+    class WithFrames(base):  # the same task, one metric more
+        declared_metrics = (*base.declared_metrics, MetricInfo("frames", "frames", "frames generated"))
+
+        def score(self, predictions, data, **kwargs):
+            return {**super().score(predictions, data, **kwargs),
+                    "frames": Estimate(float(predictions.sizes["time"]), None)}
+
+    task, find = WithFrames(), catalog.task
+    monkeypatch.setattr(catalog, "task", lambda name: task if name == TASK else find(name))
+    monkeypatch.setattr(run_module, "fit_predict_score", lambda *a, **k: pytest.fail("nothing may be trained"))
+    assert main(["leaderboard", "--check"]) == 2  # every entry lacks the new metric
+    assert "metrics differ from the task's" in capsys.readouterr().err
+    assert main(["leaderboard", "--rescore", "--update", TASK]) == 0
+    assert capsys.readouterr().out.count("updated (added ['frames']") == 4
+    entries = leaderboard.read(task)
+    assert len(entries) == 4 and all(e["metrics"]["frames"]["value"] == 2000 for e in entries)
+    assert main(["leaderboard", "--check"]) == 0 and main(["leaderboard", "--rescore"]) == 0

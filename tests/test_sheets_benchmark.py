@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from baselines.sheets_scale import model, porous_of_atoms
+from baselines.sheets.scale import model, porous_of_atoms
 
 
 def _per_atom(m, sheet, repeats: int = 2) -> float:

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mdbench import catalog
 from mdbench.systems.sheets import fidelity, physics
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_the_gap_is_a_label_difference_not_an_offset(summary):
 
 
 def test_card_quotes_the_committed_numbers(summary):
-    card = (ROOT / "data_cards" / "sheets.md").read_text()
+    card = catalog.card_path("sheets").read_text()
     section = card[card.index("Fidelity (Tersoff vs DFT)"):]
     section = section[:section.index("\n\n")]
     cmp = summary["comparison"]

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from baselines.sheets_mc import LocalEDNN, gr_2d, speedup, tersoff_chain
-from baselines.sheets_scale import model
+from baselines.sheets.mc import LocalEDNN, gr_2d, speedup, tersoff_chain
+from baselines.sheets.scale import model
 from mdbench.systems.sheets import physics
 
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from baselines.sheets import species_counts
-from baselines.sheets_scale import model, porous_of_side, repeats_of_side, sharded_energy
+from baselines.sheets.scale import model, porous_of_side, repeats_of_side, sharded_energy
 from mdbench.systems.sheets import physics
 
 SIDE = 60.0  # Å: 25 × 15 four-atom cells, 5 rows of 60-atom cells, 1 439 atoms

@@ -82,7 +82,7 @@ def test_threads_of_one_process_write_shards_at_once_without_corruption(tmp_path
         records = list(pool.map(lambda i: store.produce_shard(spec, cfg, shards[i], paths[i], f"k{i}"),
                                 range(len(shards))))
     for i, record in enumerate(records):
-        assert store._finished_shard(Path(paths[i]), f"k{i}") == record
+        assert store._finished_shard(Path(paths[i]), f"k{i}", shards[i]) == record
     first = store._read_shard(Path(paths[0]))
     assert all(store._read_shard(Path(p)).equals(first) for p in paths[:: len(spec.shards(cfg))])
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import mdbench
-from baselines.forecasters import CoordinateForecaster, windows
+from baselines.estimators.forecasters import CoordinateForecaster, windows
 from helpers import fit_predict, task_data
 from mdbench import catalog
 from mdbench.core.errors import SubmissionError

@@ -48,7 +48,7 @@ ENTRY_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": ["model", "role", "config", "seed", "dataset_version", "mdbench_version", "date",
-                 "command", "code", "metrics"],
+                 "command", "code", "metrics", "sha256"],
     "properties": {
         "model": {"type": "string", "minLength": 1},
         "role": {"enum": list(ROLES)},
@@ -87,7 +87,10 @@ FILE_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": ["task", "entries"],
-    "properties": {"task": {"type": "string"}, "entries": {"type": "array", "items": ENTRY_SCHEMA}},
+    "properties": {"task": {"type": "string"}, "entries": {"type": "array", "items": ENTRY_SCHEMA},
+                   # the board's manifest: a hash over its ordered entry hashes, so a deleted, duplicated or
+                   # added entry shows even where each remaining entry is sealed
+                   "entries_sha256": _SHA256},
 }
 
 
@@ -134,6 +137,11 @@ def path_for(task: str, directory: Path | None = None) -> Path:
 def entry_hash(entry: dict) -> str:
     """sha256 of an entry without its own ``sha256`` field (what ``--check`` compares)."""
     return sha256_json({k: v for k, v in entry.items() if k != "sha256"})
+
+
+def entries_hash(entries: list[dict]) -> str:
+    """The board's manifest: sha256 over its entries' hashes in their order."""
+    return sha256_json([e.get("sha256") for e in entries])
 
 
 def read(task: Task, directory: Path | None = None, *, allow_stale: bool = False) -> list[dict]:
@@ -194,6 +202,13 @@ def store_predictions(task: Task, entry: dict, predictions: Path, directory: Pat
     return {**record, "location": "store"} if location == "store" else record
 
 
+def write_table(task: Task, directory: Path | None = None) -> Path:
+    """(Re-)render the Markdown table of a board from its JSON."""
+    path = path_for(task.name, directory).with_suffix(".md")
+    write_text_atomic(path, render(task, directory=directory) + "\n")
+    return path
+
+
 def upsert(task: Task, entries: list[dict], directory: Path | None = None) -> Path:
     """Add or replace entries (by model, config, seed), seal each with its hash and re-render the
     Markdown table; atomic."""
@@ -204,12 +219,13 @@ def upsert(task: Task, entries: list[dict], directory: Path | None = None) -> Pa
     board["entries"] = [e for e in board["entries"] if (e["model"], e["config"], e["seed"]) not in keys]
     board["entries"] += [{**e, "sha256": entry_hash(e)} for e in entries]
     board["entries"].sort(key=lambda e: (e["config"], e["model"], e["seed"]))
+    board["entries_sha256"] = entries_hash(board["entries"])
     stale = _validate(board, task, path, allow_stale=True)
     if stale:  # kept, shown as n/a where a metric is new, and refused by --check until re-created
         print(f"mdbench: {path.name}: {len(stale)} entries were scored with an older metric set; re-create them "
               f"with: {'; '.join(c + ' --record' for c in stale)}", file=sys.stderr)
     write_text_atomic(path, json.dumps(board, indent=1, ensure_ascii=False) + "\n")
-    write_text_atomic(path.with_suffix(".md"), render(task, directory=directory) + "\n")
+    write_table(task, directory)
     return path
 
 
@@ -305,8 +321,13 @@ def _boards(directory: Path | None, task_name: str | None) -> list[tuple[Task, P
 
 
 def _prediction_path(entry: dict, directory: Path) -> Path:
+    """Where an entry's prediction file is: inside the board's folder (or the prediction store), never outside."""
     record = entry["predictions"]
-    return (prediction_store().parent if record.get("location") == "store" else directory) / record["file"]
+    base = prediction_store().parent if record.get("location") == "store" else Path(directory)
+    path = base / record["file"]
+    if ".." in Path(record["file"]).parts or not path.resolve().is_relative_to(base.resolve()):
+        raise LeaderboardError(f"{entry['model']}: prediction file {record['file']!r} points outside {base}")
+    return path
 
 
 def _check_entry(entry: dict, directory: Path, where: str) -> Path | None:
@@ -338,17 +359,39 @@ def check(directory: Path | None = None, task_name: str | None = None) -> list[s
         entries = read(task, directory)
         elsewhere = sum(_check_entry(entry, directory, f"{path}: entries/{i}") is None
                         and entry.get("predictions", {}).get("location") == "store" for i, entry in enumerate(entries))
+        _check_board(task, path, entries)
         note = f" ({elsewhere} prediction files not in this machine's store {prediction_store()})" if elsewhere else ""
         report.append(f"{path.name}: {len(entries)} entries ok{note}")
     return report
 
 
+def _check_board(task: Task, path: Path, entries: list[dict]) -> None:
+    """What no single entry shows: the board's manifest (deleted, duplicated, added entries), and its
+    rendered table equal to a fresh render of the JSON."""
+    keys = [(e["model"], e["config"], e["seed"]) for e in entries]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise LeaderboardError(f"{path}: entries {twice} (model, config, seed) appear more than once")
+    recorded = json.loads(path.read_text()).get("entries_sha256")
+    if recorded != entries_hash(entries):
+        raise LeaderboardError(f"{path}: the set of entries differs from the board's manifest (entries_sha256): an "
+                               "entry was deleted, added or reordered by hand; re-create the board with `mdbench run`")
+    table = path.with_suffix(".md")
+    if not table.is_file() or table.read_text() != render(task, directory=path.parent) + "\n":
+        raise LeaderboardError(f"{table}: differs from a fresh render of {path.name} (edited by hand, or stale); "
+                               f"re-render it with `mdbench leaderboard --render {task.name}`")
+
+
 def rescore(directory: Path | None = None, task_name: str | None = None, *, generate_missing: bool = False,
-            progress: bool = False) -> list[str]:
+            progress: bool = False, update: bool = False) -> list[str]:
     """Score every entry's prediction file again and compare with the recorded metrics.
 
     Timing metrics (:attr:`MetricInfo.timing`) are reported by the original run and not compared.
     Raises :class:`LeaderboardError` naming every entry and metric that differs.
+
+    ``update``: re-score with the task's *current* metric set and rewrite the entries (re-sealed, the
+    table re-rendered), so a metric added to a task costs no re-training.  Timing metrics keep their
+    recorded values (a new one is n/a until the entry is re-run); a changed value is reported.
     """
     from mdbench.benchmark.submission import read_submission
     from mdbench.data import store
@@ -357,8 +400,8 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
     for task, path in _boards(directory, task_name):
         directory = path.parent
         info = task.info_by_name()
-        data_cache = {}
-        for i, entry in enumerate(read(task, directory)):
+        data_cache, updated = {}, []
+        for i, entry in enumerate(read(task, directory, allow_stale=update)):
             where = f"{path.name}: {entry['model']} ({entry['config']}, seed {entry['seed']})"
             pred_path = _check_entry(entry, directory, f"{path}: entries/{i}")
             if pred_path is None:
@@ -367,29 +410,53 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
                 problems.append(f"{where}: {why}; re-create it with: {entry['command']}")
                 continue
             ds, meta, config = read_submission(task, pred_path)
+            claimed = {k: entry[k] for k in ("model", "config", "seed")}
+            if {k: meta[k] for k in claimed} != claimed:
+                problems.append(f"{where}: its prediction file says model {meta['model']!r}, config {meta['config']!r}, "
+                                f"seed {meta['seed']} (the entry was relabelled)")
+                continue
+            known = catalog.models(task.name).get(entry["model"])
+            if known is not None and known.role != entry["role"]:
+                problems.append(f"{where}: recorded as a {entry['role']}, but {entry['model']!r} is a {known.role}")
+                continue
             if config.name not in data_cache:
                 data_cache[config.name] = store.load_task_data(task, config, generate_missing=generate_missing,
-                                                         progress=progress)
+                                                               progress=progress)
             if entry.get("dataset_sha256") not in (None, store.dataset_hash(task.spec, config.name)):
                 problems.append(f"{where}: the local dataset {task.dataset}/{config.name} differs from the one scored "
                                 "(dataset_sha256); regenerate it with `mdbench data generate --force`")
                 continue
             scores = task.score(ds, data_cache[config.name], items_per_second=meta.get("items_per_second"),
                                 engine_items_per_second=None)
-            differ = [name for name, est in scores.items() if not info[name].timing
-                      and not _close(est.to_record(), entry["metrics"][name])]
-            if differ:
+            recorded = entry["metrics"]
+            differ = [name for name, est in scores.items() if not info[name].timing and name in recorded
+                      and not close(est.to_record(), recorded[name])]
+            if update:
+                added = sorted(set(scores) - set(recorded))
+                dropped = sorted(set(recorded) - set(scores))
+                metrics = {name: recorded[name] if info[name].timing and name in recorded else est.to_record()
+                           for name, est in scores.items()}
+                updated.append({**entry, "metrics": metrics})
+                report.append(f"{where}: updated (added {added or 'none'}, dropped {dropped or 'none'}"
+                              f"{', changed ' + str(differ) if differ else ''})")
+            elif differ:
                 problems.append(f"{where}: {', '.join(differ)} differ from the recorded value "
-                                f"(e.g. {differ[0]}: recorded {entry['metrics'][differ[0]]['value']}, "
+                                f"(e.g. {differ[0]}: recorded {recorded[differ[0]]['value']}, "
                                 f"re-scored {scores[differ[0]].to_record()['value']})")
             else:
                 report.append(f"{where}: {sum(not info[m].timing for m in scores)} metrics reproduced")
+        if updated and not problems:
+            upsert(task, updated, directory)
     if problems:
-        raise LeaderboardError(f"{len(problems)} entries do not re-score: " + " | ".join(problems))
+        raise LeaderboardError(f"{len(problems)} entries do not re-score{' (nothing was rewritten)' if update else ''}: "
+                               + " | ".join(problems))
     return report
 
 
-def _close(new: dict, old: dict) -> bool:
+def close(new: dict, old: dict) -> bool:
+    """A re-scored metric record equals the recorded one: value and stderr to floating-point noise, n exactly."""
+    if new.get("n") != old.get("n"):
+        return False
     for key in ("value", "stderr"):
         a, b = decode_number(new.get(key)), decode_number(old.get(key))
         if a is None or b is None:

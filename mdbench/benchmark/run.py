@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mdbench
-from baselines.training import EarlyStopping
 from mdbench import catalog
 from mdbench.benchmark import leaderboard
 from mdbench.benchmark.submission import read_submission, write_submission
 from mdbench.core.atomic import write_text_atomic
 from mdbench.core.errors import MdbenchError
-from mdbench.core.task import ModelEntry, Task, TaskData
+from mdbench.core.task import ModelEntry, Task, TaskData, TrainingReport
 from mdbench.data import store
 
 
@@ -78,7 +77,7 @@ def run(
     runs = [entry] + [r for r in catalog.references(task.name) if r.name != entry.name]
     predictions, scored = {}, {}
     for item in runs:
-        predictions[item.name], scored[item.name] = _fit_predict_score(
+        predictions[item.name], scored[item.name] = fit_predict_score(
             task, item, data, seed, engine_speed, outdir, progress, device=device if item is entry else "cpu",
             threads=threads)
     results = {
@@ -161,19 +160,26 @@ def _check_device(entry: ModelEntry, device: str) -> None:
         raise MdbenchError(f"model {entry.name!r} runs on {', '.join(entry.devices)} only, not {device!r}")
 
 
-def _fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, engine_speed, outdir: Path,
-                       progress: bool, *, device: str, threads: int):
+def _training_report(model) -> TrainingReport:
+    """What a fitted model says of its training (its ``training_report()`` hook; 0 epochs without one)."""
+    hook = getattr(model, "training_report", None)
+    return hook() if hook is not None else TrainingReport()
+
+
+def fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, engine_speed, outdir: Path,
+                      progress: bool, *, device: str, threads: int):
+    """Fit ``item`` on what its role may see, time its prediction, write the submission file, read it
+    back and score that file: one entry of :func:`run`, returning ``(predictions, entry record)``."""
     import torch
 
     visible = task.data_for(data, item.role)
     torch.set_num_threads(threads)
-    epochs_before, epoch_seconds_before = EarlyStopping.epochs_completed, EarlyStopping.epoch_seconds
     start = time.perf_counter()
     model = (item.factory(device=device) if device != "cpu" else item.factory()).fit(visible, seed=seed,
                                                                                      progress=progress)
     fit_seconds = time.perf_counter() - start
-    epochs = EarlyStopping.epochs_completed - epochs_before
-    epoch_seconds = EarlyStopping.epoch_seconds - epoch_seconds_before
+    report = _training_report(model)
+    epochs, epoch_seconds = report.epochs, report.epoch_seconds
     torch.set_num_threads(1)  # the engines are timed on one thread: so are the models
     try:
         pred, predict_seconds = _timed_predict(model, visible, seed)

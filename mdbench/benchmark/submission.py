@@ -1,6 +1,10 @@
 """Submission files: a netCDF4 file with the task's variables and metadata as global attributes.
 
-Reading uses the netCDF4 engine only, so nothing in a submission is ever unpickled or executed.
+Reading uses the netCDF4 engine only, so nothing in a submission is ever unpickled or executed.  A
+submission is a file nobody here wrote: before netCDF reads a byte of data, its HDF5 header is
+inspected (:func:`inspect_header`) so that no link or external storage reaches outside the file, no
+variable the contract names has another shape than the contract's, and nothing declares more elements
+than :data:`MAX_ELEMENTS`; then only the variables the contract names (and their coordinates) are read.
 """
 
 from __future__ import annotations
@@ -54,8 +58,58 @@ def write_submission(ds: xr.Dataset, path: Path, *, task: str, model: str, code:
     return path
 
 
+#: the most elements one variable of a submission may declare (a 14 kB file can declare 10⁹ and a
+#: 4 MB zlib bomb inflate to gigabytes: both are refused from the header, before anything is read)
+MAX_ELEMENTS = 200_000_000
+
+
+def inspect_header(task: Task, path: Path) -> None:
+    """Refuse, from the HDF5 header alone, a file that would make the scorer read outside it or allocate
+    without bound: external and soft links, external raw storage, virtual datasets, variables of more
+    than :data:`MAX_ELEMENTS` elements, and contract variables whose shape differs from the contract of
+    the config the file names."""
+    import h5py
+
+    try:
+        handle = h5py.File(path, "r")
+    except OSError:
+        raise SubmissionError(f"{path}: not a readable netCDF4 file (no HDF5 header); write it with "
+                              "xarray.Dataset.to_netcdf") from None
+    with handle:
+        config = handle.attrs.get("config")
+        config = task.spec.configs.get(config.decode() if isinstance(config, bytes) else str(config))
+        contract = task.contract(config).variables if config is not None else ()
+        expected = {v.name: v.dims for v in contract}
+        sizes = {d: n for v in contract for d, n in v.sizes.items()}
+        pending = [handle]
+        while pending:
+            group = pending.pop()
+            for key in group:
+                link = group.get(key, getlink=True)
+                where = f"{path}: {group.name.rstrip('/')}/{key}"
+                if isinstance(link, (h5py.ExternalLink, h5py.SoftLink)):
+                    raise SubmissionError(f"{where} is a link to {getattr(link, 'filename', '') or ''}"
+                                          f"{link.path}; a submission holds its own data (write it with to_netcdf)")
+                obj = group[key]
+                if isinstance(obj, h5py.Group):
+                    pending.append(obj)
+                    continue
+                if obj.external or obj.is_virtual:
+                    raise SubmissionError(f"{where} keeps its data outside the file (external or virtual storage); "
+                                          "a submission holds its own data")
+                if obj.size > MAX_ELEMENTS:
+                    raise SubmissionError(f"{where} declares {obj.size:.3g} elements, more than a submission may "
+                                          f"({MAX_ELEMENTS:.0e})")
+                dims = expected.get(key) if group.name == "/" else None
+                if dims is not None and len(obj.shape) == len(dims):
+                    for dim, n in zip(dims, obj.shape):
+                        if sizes.get(dim, n) != n:
+                            raise SubmissionError(f"{where} has {n} entries along {dim!r}, expected {sizes[dim]}")
+
+
 def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetConfig]:
-    """Open, validate and return ``(predictions, metadata, dataset config)``."""
+    """Inspect the header, then open, validate and return ``(predictions, metadata, dataset config)``;
+    only the variables the task's contract names are read."""
     path = Path(path)
     try:
         exists = path.is_file()
@@ -63,9 +117,15 @@ def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetCo
         raise SubmissionError(f"{str(path)[:80]}…: {exc.strerror}") from None
     if not exists:
         raise SubmissionError(f"{path}: no such file")
+    inspect_header(task, path)  # links, external storage, sizes: before netCDF reads anything
     try:
         with xr.open_dataset(path, engine="netcdf4", decode_times=False) as ds:
+            config = task.spec.configs.get(ds.attrs.get("config"))
+            if config is not None:  # never read a variable the contract does not name
+                ds = ds[[v.name for v in task.contract(config).variables if v.name in ds.data_vars]]
             ds = ds.load()
+    except SubmissionError:
+        raise
     except Exception as exc:
         raise SubmissionError(
             f"{path}: not a readable netCDF4 file ({type(exc).__name__}); write it with xarray.Dataset.to_netcdf"

@@ -80,3 +80,9 @@ class MetricInfo:
     long_name: str
     higher_is_better: bool = False
     timing: bool = False
+
+    def __post_init__(self):
+        if not self.name or any(c.isspace() for c in self.name):
+            raise ValueError(f"metric name {self.name!r}: a non-empty name without spaces")
+        if not self.units.strip():
+            raise ValueError(f"metric {self.name!r} has no units (a dimensionless number has units '1')")

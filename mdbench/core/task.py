@@ -144,7 +144,7 @@ class SurrogateModel(Protocol):
 
 def source_path(obj: Any) -> str:
     """Where ``obj`` (a class, function or ``functools.partial``) is defined, relative to the
-    folder holding its top-level package, e.g. ``baselines/four_well.py``."""
+    folder holding its top-level package, e.g. ``baselines/four_well/__init__.py``."""
     while isinstance(obj, functools.partial):
         obj = obj.func
     path = Path(inspect.getsourcefile(obj)).resolve()
@@ -177,17 +177,44 @@ class ModelEntry:
         return source_path(self.factory)
 
 
+def _checked_score(score: Callable) -> Callable:
+    """``score`` returning :meth:`Task.check_scores` of what it computed."""
+
+    @functools.wraps(score)
+    def checked(self, *args, **kwargs):
+        scores = score(self, *args, **kwargs)
+        # an override that calls super().score() is checked once, by the override its class resolves
+        return self.check_scores(scores) if type(self).score is checked else scores
+
+    return checked
+
+
 class Task(abc.ABC):
-    """A benchmark task on one dataset (:attr:`spec`)."""
+    """A benchmark task on one dataset (:attr:`spec`).
+
+    Its metrics are declared once, in :attr:`declared_metrics`: :meth:`metric_info` reads them, every
+    :meth:`score` of a subclass is checked against them (:meth:`check_scores`), and the primary metric
+    and the leaderboard columns name some of them (:meth:`check_declaration`).
+    """
 
     name: ClassVar[str]
     spec: ClassVar[DatasetSpec]
     summary: ClassVar[str]
+    #: every number :meth:`score` reports, in its order: name, units, description, direction
+    declared_metrics: ClassVar[tuple[MetricInfo, ...]]
+    #: the declared metric the leaderboard sorts by
     primary_metric: ClassVar[str]
-    #: columns shown by `mdbench leaderboard` (every metric is in the JSON)
+    #: declared metrics shown by `mdbench leaderboard` (every metric is in the JSON)
     leaderboard_columns: ClassVar[tuple[str, ...]]
     #: how the ± of this task's metrics is estimated, for the leaderboard header
     error_note: ClassVar[str] = "standard error"
+
+    def __init_subclass__(cls, **kwargs):
+        """Every :meth:`score` a subclass defines returns :meth:`check_scores` of its result."""
+        super().__init_subclass__(**kwargs)
+        score = cls.__dict__.get("score")
+        if inspect.isfunction(score) and not getattr(score, "__isabstractmethod__", False):
+            cls.score = _checked_score(score)
 
     @property
     def dataset(self) -> str:
@@ -196,14 +223,50 @@ class Task(abc.ABC):
     @abc.abstractmethod
     def contract(self, config: DatasetConfig) -> PredictionContract: ...
 
-    @abc.abstractmethod
     def metric_info(self) -> list[MetricInfo]:
-        """Every number :meth:`score` reports, with units and direction."""
+        """Every number :meth:`score` reports, with units and direction (:attr:`declared_metrics`)."""
+        return list(self.declared_metrics)
 
     @abc.abstractmethod
     def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,
               engine_items_per_second: float | None) -> dict[str, Estimate]:
-        """Score a validated submission against the loaded ``data``; identical for models and references."""
+        """Score a validated submission against the loaded ``data``; identical for models and references.
+
+        One :class:`Estimate` per declared metric (n/a as NaN), keyed by its name; a subclass's
+        override is checked by :meth:`check_scores`.
+        """
+
+    def check_scores(self, scores: dict[str, Estimate]) -> dict[str, Estimate]:
+        """``scores`` in the declared order; raises ``ValueError`` when its names are not exactly the
+        declared metrics' or a value is not an :class:`Estimate`."""
+        names = [m.name for m in self.metric_info()]
+        declared = set(names)
+        missing = [n for n in names if n not in scores]
+        undeclared = [n for n in scores if n not in declared]
+        if missing or undeclared:
+            raise ValueError(f"{self.name}: score() reports metrics other than the declared ones "
+                             f"(missing {missing}, undeclared {undeclared}); declare every metric once, in "
+                             f"{type(self).__name__}.declared_metrics")
+        wrong = [n for n in names if not isinstance(scores[n], Estimate)]
+        if wrong:
+            raise ValueError(f"{self.name}: score() reports {wrong} as something other than an Estimate")
+        return {n: scores[n] for n in names}
+
+    def check_declaration(self) -> None:
+        """Raise ``ValueError`` (one line listing every problem) unless the declared metrics have unique
+        names (units: :class:`MetricInfo` requires them) and the primary metric and the leaderboard columns
+        of every config are declared."""
+        names = [m.name for m in self.metric_info()]
+        problems = [f"metric {n!r} is declared {names.count(n)} times" for n in dict.fromkeys(names)
+                    if names.count(n) > 1]
+        if self.primary_metric not in names:
+            problems.append(f"primary metric {self.primary_metric!r} is not declared")
+        columns = {self.leaderboard_columns, *(self.leaderboard_columns_for(c) for c in self.spec.configs.values())}
+        undeclared = sorted({c for cols in columns for c in cols} - set(names))
+        if undeclared:
+            problems.append(f"leaderboard columns {undeclared} are not declared")
+        if problems:
+            raise ValueError(f"{self.name}: {'; '.join(problems)}")
 
     def details(self, predictions: xr.Dataset, data: TaskData) -> dict[str, Any]:
         """Diagnostics that are not metrics (e.g. count matrices), stored in the results file."""

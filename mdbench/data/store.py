@@ -9,12 +9,19 @@ Guarantees
   computes it — this process or a dask worker, so arrays never travel through the scheduler (a
   remote cluster needs this directory on a filesystem its workers share).  A generation that was
   killed resumes from the shards that were finished, and the result is bit-identical to an
-  uninterrupted run: the splits are always assembled from the shard files.
+  uninterrupted run: the splits are always assembled from the shard files.  A shard file carries its
+  own sha256 (its arrays, structure, the config key and its ``ShardSpec``: split, index, seed), checked
+  before it is reused; a shard edited or copied over another is made again, with one line on stderr.
 * **Serialised.** Generations of the same config take an exclusive file lock, so two concurrent
   ``mdbench data generate`` calls cannot interleave; the second waits (or fails after ``timeout``).
 * **Verified.** Each split's sha256 covers its arrays (names, dtypes, shapes, values) *and* their
   attributes and the global attributes, so it does not depend on the netCDF/HDF5 file layout but a
-  changed unit or split label fails.  The manifest's own sha256 covers everything that gives the
+  changed unit or split label fails.  Beside it the manifest records each split's *structure* (every
+  variable's dims in order, coordinate or data variable, dtype, shape, units; see :func:`structure`),
+  which the split sha256 does not cover (it predates it, and committed records quote it): dims
+  swapped or renamed, or a data variable turned into a coordinate, fail ``load`` and ``verify``.  A
+  manifest written before structure records verifies with a note that the structure is unchecked.
+  The manifest's own sha256 covers everything that gives the
   data its meaning (name, version, config, seed, every parameter, the platform, the shard seeds, the
   split hashes), and its parameters must equal the config this mdbench defines.  Loading
   re-computes the split hash unless ``verify=False``.
@@ -28,6 +35,7 @@ import json
 import os
 import platform as _platform
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -36,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import filelock
+import netCDF4
 import numpy as np
 import platformdirs
 import xarray as xr
@@ -53,6 +62,8 @@ MANIFEST = "manifest.json"
 STORE_FORMAT = 2
 _TMP_PREFIX = ".tmp-"
 _SHARD_ATTR = "mdbench_shard"  # provenance of a shard file, removed before assembly
+#: layout of shard files and their key; a shard of another format is made again
+_SHARD_FORMAT = 2
 #: The HDF5 library under netCDF4 is not thread-safe: two threads of one process reading or writing
 #: at once (an in-process dask worker with several threads, a notebook) corrupt its heap and crash
 #: the interpreter.  Every netCDF access of the store holds this lock; processes need none.
@@ -83,6 +94,15 @@ MANIFEST_SCHEMA = {
                 "sizes": {"type": "object", "additionalProperties": {"type": "integer"}},
             }}},
         "sha256": _SHA256,
+        # each split's structure (see :func:`structure`); beside the identity so that the manifest sha256,
+        # which committed records quote, stays what it was; absent in manifests written before it existed
+        "structure": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["sha256", "variables"],
+            "properties": {"sha256": _SHA256, "variables": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["dims", "coord", "dtype", "shape", "units"],
+                "properties": {"dims": {"type": "array", "items": {"type": "string"}}, "coord": {"type": "boolean"},
+                               "dtype": {"type": "string"}, "shape": {"type": "array", "items": {"type": "integer"}},
+                               "units": {"type": ["string", "null"]}}}}}}},
         # provenance: not under the hash, but of the right types so that nothing reading it trips
         "versions": {"type": "object", "additionalProperties": {"type": "string"}},
         "created": {"type": "string"},
@@ -123,6 +143,40 @@ def content_hash(ds: xr.Dataset) -> str:
     return h.hexdigest()
 
 
+def structure(ds: xr.Dataset) -> dict[str, dict]:
+    """What :func:`content_hash` leaves out: per variable its dims in order, whether it is a coordinate, its
+    dtype, shape and ``units`` attribute."""
+    coords = set(map(str, ds.coords))
+    out = {}
+    for name in sorted(map(str, ds.variables)):
+        var = ds.variables[name]
+        units = var.attrs.get("units")
+        out[name] = {"dims": [str(d) for d in var.dims], "coord": name in coords, "dtype": var.dtype.str,
+                     "shape": [int(n) for n in var.shape], "units": None if units is None else str(units)}
+    return out
+
+
+def _structure_mismatch(found: dict[str, dict], recorded: dict[str, dict]) -> str | None:
+    """The first difference between two :func:`structure` records, as words naming the variable."""
+    for name in sorted(set(found) | set(recorded)):
+        if name not in recorded:
+            return f"variable {name!r} is not in its manifest's structure record"
+        if name not in found:
+            return f"variable {name!r} of its manifest's structure record is missing"
+        a, b = found[name], recorded[name]
+        for field in ("dims", "coord", "dtype", "shape", "units"):
+            if plain(a[field]) != plain(b[field]):
+                if field == "coord":
+                    role = {True: "a coordinate", False: "a data variable"}
+                    return f"variable {name!r} is {role[a[field]]}, its manifest says {role[b[field]]}"
+                return f"variable {name!r} has {field} {_show(a[field])}, its manifest says {_show(b[field])}"
+    return None
+
+
+def _show(value) -> str:
+    return f"({', '.join(map(str, value))})" if isinstance(value, list) else repr(value)
+
+
 def manifest_hash(manifest: dict) -> str:
     return sha256_json({k: manifest.get(k) for k in IDENTITY})
 
@@ -148,8 +202,16 @@ def _versions(spec: DatasetSpec) -> dict[str, str]:
 
 # --- shards --------------------------------------------------------------------------------------
 def _shard_key(spec: DatasetSpec, cfg: DatasetConfig) -> str:
-    """What a shard file must have been made from to be reused: dataset, version, config, platform."""
-    return sha256_json({"name": spec.name, "version": spec.version, **cfg.to_record(), "platform": spec.platform})
+    """What a shard file must have been made from to be reused: dataset, version, config, platform, and
+    the numerics the generator fixes (a spec's optional ``numerics``, e.g. its thread count)."""
+    return sha256_json({"name": spec.name, "version": spec.version, **cfg.to_record(), "platform": spec.platform,
+                        "shard_format": _SHARD_FORMAT, "numerics": getattr(spec, "numerics", None)})
+
+
+def _shard_digest(ds: xr.Dataset, key: str, shard: ShardSpec) -> str:
+    """sha256 of a shard (as read back, provenance attributes removed): arrays, structure, key and identity."""
+    return sha256_json({"content": content_hash(ds), "structure": structure(ds), "key": key,
+                        "shard": shard.to_record()})
 
 
 def _shard_path(shard_dir: Path, shard: ShardSpec) -> Path:
@@ -172,20 +234,33 @@ def produce_shard(spec: DatasetSpec, cfg: DatasetConfig, shard: ShardSpec, path:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with _HDF5_LOCK, atomic_output(Path(path)) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4", encoding=_encoding(ds))
+        digest = _shard_digest(_read_shard(tmp), key, shard)  # hash what was written
+        with netCDF4.Dataset(tmp, "a") as nc:  # before the rename: a shard file never lacks its hash
+            nc.setncattr(f"{_SHARD_ATTR}_sha256", digest)
     return record
 
 
-def _finished_shard(path: Path, key: str) -> dict | None:
-    """The timing record of a complete shard file made from ``key``, or ``None`` (absent, stale, damaged)."""
+def _finished_shard(path: Path, key: str, shard: ShardSpec) -> dict | None:
+    """The timing record of a complete shard file made from ``key`` for ``shard``, or ``None`` (absent,
+    stale, damaged).  A file whose content no longer matches the sha256 written with it (edited, or
+    another shard's file) is reported on stderr and made again."""
     if not path.is_file():
         return None
     try:
         with _HDF5_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
             if ds.attrs.get(f"{_SHARD_ATTR}_key") != key:
-                return None
-            return json.loads(ds.attrs[f"{_SHARD_ATTR}_record"])
-    except Exception:  # a damaged file is simply made again
+                return None  # of another config, version or format: made again silently
+            record = json.loads(ds.attrs[f"{_SHARD_ATTR}_record"])
+            recorded = ds.attrs.get(f"{_SHARD_ATTR}_sha256")
+        digest = _shard_digest(_read_shard(path), key, shard)
+    except Exception as exc:  # a damaged file is simply made again
+        print(f"finished shard {path} is unreadable ({type(exc).__name__}); generating it again", file=sys.stderr)
         return None
+    if digest != recorded:
+        print(f"finished shard {path} does not match the sha256 written with it (changed, or another shard's "
+              "file); generating it again", file=sys.stderr)
+        return None
+    return record
 
 
 def _read_shard(path: Path) -> xr.Dataset:
@@ -243,7 +318,7 @@ def generate(
             shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted assembly
         if not force:
             try:
-                verify(spec, cfg.name)
+                verify(spec, cfg.name, quiet=True)
                 shutil.rmtree(target.parent / f".shards-{cfg.name}", ignore_errors=True)  # of an abandoned --force
                 return target
             except (DatasetMissingError, DatasetCorruptError):
@@ -262,7 +337,7 @@ def _generate_locked(spec: DatasetSpec, cfg: DatasetConfig, target: Path, *, for
         shutil.rmtree(shard_dir, ignore_errors=True)
     key = _shard_key(spec, cfg)
     shards = spec.shards(cfg)
-    records = {(s.split, s.index): _finished_shard(_shard_path(shard_dir, s), key) for s in shards}
+    records = {(s.split, s.index): _finished_shard(_shard_path(shard_dir, s), key, s) for s in shards}
     todo = [s for s in shards if records[(s.split, s.index)] is None]
     if len(todo) < len(shards) and progress:
         print(f"{spec.name}/{cfg.name}: resuming an interrupted generation, reusing {len(shards) - len(todo)} "
@@ -283,6 +358,7 @@ def _generate_locked(spec: DatasetSpec, cfg: DatasetConfig, target: Path, *, for
         "shards": [s.to_record() for s in shards],
         "splits": {},
     }
+    structures = {}
     for split in spec.splits:
         parts = [_read_shard(_shard_path(shard_dir, s)) for s in shards if s.split == split]
         ds = spec.assemble(cfg, split, parts)
@@ -290,10 +366,14 @@ def _generate_locked(spec: DatasetSpec, cfg: DatasetConfig, target: Path, *, for
         with _HDF5_LOCK:
             ds.to_netcdf(path, engine="netcdf4", encoding=_encoding(ds))
             with xr.open_dataset(path, engine="netcdf4") as back:  # hash what was written
-                digest = content_hash(back.load())
+                back = back.load()
+            digest = content_hash(back)
+            layout = structure(back)
+        structures[split] = {"sha256": sha256_json(layout), "variables": layout}
         manifest["splits"][split] = {"file": path.name, "sha256": digest,
                                      "sizes": {str(k): int(v) for k, v in ds.sizes.items()}}
     manifest["sha256"] = manifest_hash(manifest)
+    manifest["structure"] = structures  # not under the manifest sha256 (see MANIFEST_SCHEMA)
     manifest.update({
         "versions": _versions(spec),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -364,6 +444,15 @@ def read_manifest(spec: DatasetSpec, config: str | None = None) -> dict:
     if set(manifest["splits"]) != set(spec.splits):
         raise DatasetCorruptError(f"manifest {path} lists splits {sorted(manifest['splits'])}, "
                                   f"expected {sorted(spec.splits)}; {fix}")
+    if "structure" in manifest:
+        if set(manifest["structure"]) != set(manifest["splits"]):
+            raise DatasetCorruptError(f"manifest {path} records the structure of splits "
+                                      f"{sorted(manifest['structure'])}, expected {sorted(manifest['splits'])}; "
+                                      f"{fix} --force")
+        for split, record in manifest["structure"].items():
+            if record["sha256"] != sha256_json(record["variables"]):
+                raise DatasetCorruptError(f"manifest {path}: the structure record of split {split!r} was changed "
+                                          f"after generation (its sha256 does not match); {fix} --force")
     for entry in manifest["splits"].values():
         if not (directory / entry["file"]).resolve().is_relative_to(directory.resolve()):
             raise DatasetCorruptError(f"manifest {path} points outside its directory ({entry['file']}); {fix}")
@@ -387,7 +476,9 @@ def load(
     DatasetMissingError
         The config was never generated (or its generation did not finish).
     DatasetCorruptError
-        A file cannot be read, its content hash differs from the manifest, or the manifest is bad.
+        A file cannot be read, its content hash differs from the manifest, its structure (dims, coordinates,
+        dtypes, shapes, units; checked even with ``verify=False``, it is cheap) differs from the manifest's
+        record, or the manifest is bad.
     """
     cfg = spec.config(config)
     spec.check_split(split)
@@ -406,12 +497,27 @@ def load(
         raise DatasetCorruptError(f"content hash of {path} does not match its manifest; {fix} --force")
     if {str(k): int(v) for k, v in ds.sizes.items()} != entry["sizes"]:
         raise DatasetCorruptError(f"{path} has sizes {dict(ds.sizes)}, its manifest says {entry['sizes']}; {fix} --force")
+    recorded = manifest.get("structure", {}).get(split)
+    if recorded is not None:  # cheap (no bytes read), so checked with verify=False too
+        problem = _structure_mismatch(structure(ds), recorded["variables"])
+        if problem:
+            raise DatasetCorruptError(f"{path}: {problem}; {fix} --force")
     return ds
 
 
-def verify(spec: DatasetSpec, config: str | None = None) -> dict[str, str]:
-    """Check every split of a config against its manifest; returns ``{split: sha256}``."""
-    return load_splits(spec, config, verify=True)[1]
+def verify(spec: DatasetSpec, config: str | None = None, *, quiet: bool = False) -> dict[str, str]:
+    """Check every split of a config against its manifest; returns ``{split: sha256}``.
+
+    A manifest written before structure records (dims, coordinates) verifies its content hashes only;
+    a note on stderr says so (unless ``quiet``) and how to add them.
+    """
+    cfg = spec.config(config)
+    hashes = load_splits(spec, cfg.name, verify=True)[1]
+    if not quiet and "structure" not in read_manifest(spec, cfg.name):
+        print(f"note: {spec.name}/{cfg.name}: structure (dimension names and order, coordinates) unchecked: the "
+              f"manifest predates structure records; `mdbench data generate {spec.name} --config {cfg.name} --force` "
+              "adds them (the content hashes stay the same)", file=sys.stderr)
+    return hashes
 
 
 def load_splits(spec: DatasetSpec, config: str | None = None, *,

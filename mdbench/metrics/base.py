@@ -33,7 +33,12 @@ def block_estimate(fn, traj: np.ndarray, n_blocks: int = N_BLOCKS) -> tuple[np.n
 
 
 class TrajectoryMetric(abc.ABC):
-    """A metric of one trajectory, reported as one or more named :class:`Estimate` values."""
+    """A metric of one trajectory, reported as one or more named :class:`Estimate` values.
+
+    ``info`` is a class attribute where the reported numbers are fixed; a metric whose names or units
+    follow its parameters says what it reports through a static ``describe(...)``, so that a task can
+    declare its metrics (:attr:`mdbench.core.task.Task.declared_metrics`) without building one.
+    """
 
     n_blocks = N_BLOCKS
 

@@ -73,8 +73,12 @@ class ImpliedTimescales(TrajectoryMetric):
         self.edges = np.asarray(edges)
         self.frame_time = frame_time
         self.exact = np.asarray(exact, dtype=float)
-        k = len(self.exact)
-        self._info = [MetricInfo(f"t{i + 1}", units, f"implied timescale t{i + 1}") for i in range(k)] + [
+        self._info = self.describe(len(self.exact), units)
+
+    @staticmethod
+    def describe(k: int, units: str = "time") -> list[MetricInfo]:
+        """What an instance with ``k`` exact timescales in ``units`` reports: t₁…t_k, then their relative errors."""
+        return [MetricInfo(f"t{i + 1}", units, f"implied timescale t{i + 1}") for i in range(k)] + [
             MetricInfo(f"t{i + 1}_rel_error", "1", f"|t{i + 1}/t{i + 1}(exact) − 1|") for i in range(k)
         ]
 
@@ -128,12 +132,17 @@ class TransitionRate(TrajectoryMetric):
         self.exact_rate = float(exact_rate)
         self._units = units
 
-    @property
-    def info(self) -> list[MetricInfo]:
+    @staticmethod
+    def describe(units: str = "1/time") -> list[MetricInfo]:
+        """What an instance with rates in ``units`` reports: the rate, then its relative error."""
         return [
-            MetricInfo("well_transition_rate", self._units, "well-to-well transitions per time unit"),
+            MetricInfo("well_transition_rate", units, "well-to-well transitions per time unit"),
             MetricInfo("well_transition_rate_rel_error", "1", "|rate/rate(exact) − 1|"),
         ]
+
+    @property
+    def info(self) -> list[MetricInfo]:
+        return self.describe(self._units)
 
     def transition_counts(self, traj: np.ndarray) -> np.ndarray:
         """Matrix of basin-to-basin transition counts between consecutive frames."""

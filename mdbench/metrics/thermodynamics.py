@@ -25,8 +25,8 @@ THERMO_INFO = [
 ]
 
 
-def _free_energies(energy: np.ndarray, beta_of_sample: np.ndarray, betas: np.ndarray, counts: np.ndarray,
-                   tol: float = 1e-10, max_iter: int = 5000) -> np.ndarray:
+def _free_energies(energy: np.ndarray, betas: np.ndarray, counts: np.ndarray, tol: float = 1e-10,
+                   max_iter: int = 5000) -> np.ndarray:
     """Self-consistent dimensionless free energies f_k of the WHAM equations (f_0 = 0)."""
     f = np.zeros(len(betas))
     log_counts = np.log(counts)
@@ -60,7 +60,7 @@ def reweight(energy: np.ndarray, temperature: np.ndarray, grid: np.ndarray, n_sp
     betas = 1.0 / temps
     shift = energy.mean()  # energies relative to their mean keep the exponentials in range
     e = energy - shift
-    f = _free_energies(e, 1.0 / np.asarray(temperature), betas, counts.astype(float))
+    f = _free_energies(e, betas, counts.astype(float))
     log_den = logsumexp(np.log(counts)[:, None] + f[:, None] - betas[:, None] * e[None, :], axis=0)
     b = 1.0 / np.asarray(grid, dtype=float)
     logw = -b[:, None] * e[None, :] - log_den[None, :]

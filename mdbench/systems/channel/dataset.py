@@ -58,11 +58,13 @@ class ChannelDataset(DatasetSpec):
     summary = "turbulent channel DNS filtered to an LES grid, exact subgrid fluxes (Stoffer et al. 2021)"
     shard_dim = "snapshot"
     work_units = "steps"
+    #: numerics the generator fixes, part of the store's shard key (a shard of other numerics is made again)
+    numerics = {"torch_threads": run.TORCH_THREADS}
     configs = {
         "tiny": _config("tiny", "a perturbed laminar flow on a 16×16×8 grid, for tests", seed=21,
                         re_bulk=2800.0, lx=2 * math.pi, lz=math.pi, n=(16, 16, 8), stretch=1.6, dt=0.05,
                         spinup=1.0, interval=0.5, per_split=(3, 1, 2), factor=4, perturbation=0.2),
-        "small": _config("small", "default; Re_τ ≈ 180, 64³ DNS (time: data_cards/generation/channel__small.json)",
+        "small": _config("small", "default; Re_τ ≈ 180, 64³ DNS (time: mdbench/systems/channel/cards/generation/channel__small.json)",
                          seed=22, re_bulk=2800.0, lx=2 * math.pi, lz=math.pi, n=(64, 64, 64), stretch=1.6,
                          dt=0.045, spinup=160.0, interval=16.0, per_split=(12, 3, 5), factor=4),
         "full": _config("full", "paper scale: Re_τ ≈ 590, 384×256×384 DNS, coarsening 8 (GPU; not generated)",
@@ -94,10 +96,11 @@ class ChannelDataset(DatasetSpec):
     # --- generation -------------------------------------------------------------------------------
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
         n = self.snapshot_number(config, shard)
-        ch = run.flow_at(config, run.snapshot_step(config, n))
-        with torch.no_grad():
-            coarse = filtering.filter_snapshot(ch.ops, ch.u, ch.v, ch.w, config["coarsening"])
-        return snapshot_dataset(config, ch, coarse, n)
+        with run.fixed_threads():  # bit-identical on any machine: reductions split per thread
+            ch = run.flow_at(config, run.snapshot_step(config, n))
+            with torch.no_grad():
+                coarse = filtering.filter_snapshot(ch.ops, ch.u, ch.v, ch.w, config["coarsening"])
+            return snapshot_dataset(config, ch, coarse, n)
 
     def assemble(self, config: DatasetConfig, split: str, parts: list[xr.Dataset]) -> xr.Dataset:
         ds = super().assemble(config, split, parts)
@@ -105,7 +108,7 @@ class ChannelDataset(DatasetSpec):
         return ds
 
     def engine_versions(self) -> dict[str, str]:
-        return {"torch": torch.__version__,
+        return {"torch": torch.__version__, "torch_threads": str(run.TORCH_THREADS),
                 "engine": "mdbench.systems.channel.physics (MicroHH numerics: 2nd-order staggered FD, RK3, FFT+direct "
                           "pressure solve), float64, CPU"}
 

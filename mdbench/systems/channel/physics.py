@@ -36,7 +36,6 @@ import torch
 #: Williamson (1980) low-storage RK3 coefficients, as in MicroHH's timeloop (rk3 ``cA``/``cB``)
 RK3_A = (0.0, -5.0 / 9.0, -153.0 / 128.0)
 RK3_B = (1.0 / 3.0, 15.0 / 16.0, 8.0 / 15.0)
-RK3_STAGE_TIME = (0.0, 1.0 / 3.0, 3.0 / 4.0)
 
 COMPONENTS = ("u", "v", "w")
 #: staggered location of each flux τ_ij (and F_ij): (x dim, y dim, z dim) names
@@ -407,18 +406,6 @@ class Channel:
                     callback(self)
 
     # --- diagnostics ----------------------------------------------------------------------------
-    def cfl(self, dt: float) -> float:
-        """Advective Courant number max(|u|/Δx + |v|/Δy + |w|/Δz) dt."""
-        o = self.ops
-        c = (self.u.abs() / o.dx + o.to_c(self.v, Y)[..., :-1, :].abs() / o.dy + self.w.abs() / o.dz)
-        return float(c.max()) * dt
-
-    def wall_shear(self) -> float:
-        """Mean wall shear stress τ_w/ρ = ν ∂U/∂y at the walls, both walls averaged (U_b²)."""
-        y = self.grid.y
-        mean = self.u.mean(dim=(X, Z))
-        return float(self.nu * 0.5 * (mean[0] / y[0] + mean[-1] / (2 - y[-1])))
-
     def mean_profile(self) -> np.ndarray:
         return self.u.mean(dim=(X, Z)).cpu().numpy()
 

@@ -23,16 +23,17 @@ import numpy as np
 import torch
 import xarray as xr
 
+from mdbench.core.errors import MdbenchError
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import PredictionContract, Task, TaskData, TrainingReport, VariableContract
 from mdbench.metrics.cost import cost_relative
 from mdbench.systems.channel import closures
 from mdbench.systems.channel.dataset import CHANNEL
 from mdbench.systems.channel.physics import X, Z, Channel, Ops
 from mdbench.systems.channel.task import les_grid, velocities
 
-#: LES time step and length (δ/U_b) and output interval per config
+#: LES time step and length (δ/U_b) and output interval, declared for every config of the dataset
 LES = {"tiny": {"dt": 0.1, "time": 2.0, "every": 0.5},
        "small": {"dt": 0.08, "time": 64.0, "every": 2.0},
        "full": {"dt": 0.05, "time": 100.0, "every": 2.0}}
@@ -40,7 +41,12 @@ BLOWUP_FACTOR = 10.0
 
 
 def les_settings(config: DatasetConfig) -> dict:
-    return LES[config.name] if config.name in LES else LES["small"]
+    """The :data:`LES` settings of ``config``; an undeclared config is an error, not another's settings."""
+    if config.name not in LES:
+        raise MdbenchError(f"task channel/a-posteriori has no LES settings for config {config.name!r} of dataset "
+                           f"'channel'; declare them in LES of mdbench/systems/channel/posteriori.py "
+                           f"(it declares {', '.join(LES)})")
+    return LES[config.name]
 
 
 def output_times(config: DatasetConfig) -> np.ndarray:
@@ -111,10 +117,22 @@ def simulate(closure_factory, data: TaskData, *, progress: bool = False) -> xr.D
         attrs={"cell_steps": int(sum(valid)) * every * grid.nx * grid.ny * grid.nz})
 
 
+SURVIVAL = MetricInfo("survival_time", "δ/U_b", f"time before the resolved TKE exceeds {BLOWUP_FACTOR:g}× the "
+                                               "filtered DNS's (the run length if never)", True)
+U_PROFILE = MetricInfo("u_profile_error", "1", "rms over y of (U_LES − U_fDNS)/U_fDNS, second half of the run")
+TKE_PROFILE = MetricInfo("tke_profile_error", "1", "rms over y of (k_LES − k_fDNS) ÷ max k_fDNS (resolved TKE)")
+CF = MetricInfo("cf_error", "1", "|C_f(LES)/C_f(DNS) − 1|, C_f = 2u_τ²/U_b², second half of the run")
+SPEED = MetricInfo("les_cell_steps_per_second", "cells/s", "LES cell-steps per second (closure included)", True,
+                   timing=True)
+COST = MetricInfo("cost_vs_smagorinsky", "×", "time per cell per LES step ÷ that with Smagorinsky, same run",
+                  timing=True)
+
+
 class APosteriori(Task):
     name = "channel/a-posteriori"
     spec = CHANNEL
     summary = "LES on the coarse grid with the closure: survival (TKE blow-up), U(y), TKE(y), C_f vs filtered DNS"
+    declared_metrics = (SURVIVAL, U_PROFILE, TKE_PROFILE, CF, SPEED, COST)
     primary_metric = "survival_time"
     leaderboard_columns = ("survival_time", "u_profile_error", "tke_profile_error", "cf_error", "cost_vs_smagorinsky")
     error_note = "one LES per entry (no standard error)"
@@ -128,19 +146,6 @@ class APosteriori(Task):
             VariableContract("u_mean", ("y",), "U_b", {"y": ny}),
             VariableContract("tke_profile", ("y",), "U_b^2", {"y": ny}),
         ))
-
-    def metric_info(self) -> list[MetricInfo]:
-        return [
-            MetricInfo("survival_time", "δ/U_b", f"time before the resolved TKE exceeds {BLOWUP_FACTOR:g}× the filtered "
-                                                 "DNS's (the run length if never)", True),
-            MetricInfo("u_profile_error", "1", "rms over y of (U_LES − U_fDNS)/U_fDNS, second half of the run"),
-            MetricInfo("tke_profile_error", "1", "rms over y of (k_LES − k_fDNS) ÷ max k_fDNS (resolved TKE)"),
-            MetricInfo("cf_error", "1", "|C_f(LES)/C_f(DNS) − 1|, C_f = 2u_τ²/U_b², second half of the run"),
-            MetricInfo("les_cell_steps_per_second", "cells/s", "LES cell-steps per second (closure included)", True,
-                       timing=True),
-            MetricInfo("cost_vs_smagorinsky", "×", "time per cell per LES step ÷ that with Smagorinsky, same run",
-                       timing=True),
-        ]
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
         test = data.test
@@ -168,14 +173,13 @@ class APosteriori(Task):
         u, k = predictions["u_mean"].values, predictions["tke_profile"].values
         ut = predictions["u_tau_history"].values[valid]
         cf = float(np.mean(2 * ut[len(ut) // 2:] ** 2)) if len(ut) else math.nan
-        speed = items_per_second or math.nan
         return {
-            "survival_time": Estimate(survival),
-            "u_profile_error": Estimate(float(np.sqrt(np.mean(((u - ref["u_mean"]) / ref["u_mean"]) ** 2)))),
-            "tke_profile_error": Estimate(float(np.sqrt(np.mean((k - ref["tke"]) ** 2)) / ref["tke"].max())),
-            "cf_error": Estimate(abs(cf / ref["cf"] - 1) if math.isfinite(cf) else math.nan),
-            "les_cell_steps_per_second": Estimate(speed),
-            "cost_vs_smagorinsky": cost_relative(items_per_second, engine_items_per_second),
+            SURVIVAL.name: Estimate(survival),
+            U_PROFILE.name: Estimate(float(np.sqrt(np.mean(((u - ref["u_mean"]) / ref["u_mean"]) ** 2)))),
+            TKE_PROFILE.name: Estimate(float(np.sqrt(np.mean((k - ref["tke"]) ** 2)) / ref["tke"].max())),
+            CF.name: Estimate(abs(cf / ref["cf"] - 1) if math.isfinite(cf) else math.nan),
+            SPEED.name: Estimate(items_per_second or math.nan),
+            COST.name: cost_relative(items_per_second, engine_items_per_second),
         }
 
     def details(self, predictions: xr.Dataset, data: TaskData) -> dict:
@@ -217,6 +221,11 @@ class LESWith:
         if self.base is not None:
             self.base = self.base.fit(data, seed=seed, progress=progress)
         return self
+
+    def training_report(self) -> TrainingReport:
+        """The wrapped model's (0 epochs without one, or if it trains nothing)."""
+        hook = getattr(self.base, "training_report", None)
+        return hook() if hook is not None else TrainingReport()
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         return simulate(self.base.closure if self.base is not None else None, data)

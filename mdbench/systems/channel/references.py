@@ -9,7 +9,7 @@ For ``channel/a-posteriori`` the same names: ``no-model`` is an LES without a su
 ``filtered-dns`` reports the filtered-DNS statistics themselves.
 
 The classical reference, Smagorinsky with van Driest damping, is an ordinary entry of
-``baselines/channel.py`` (it needs no training data, and runs through the model code path).
+``baselines/channel/__init__.py`` (it needs no training data, and runs through the model code path).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class NoModel:
         ds = data.inputs["test"]
         shapes = {k: (ds.sizes["snapshot"],) + tuple(ds.sizes[d] for d in TASK.contract(data.config).variables[i].dims[1:])
                   for i, k in enumerate(TAU_NAMES)}
-        return submission({k: np.zeros(s) for k, s in shapes.items()}, ds)
+        return submission({k: np.zeros(s) for k, s in shapes.items()})
 
 
 class FilteredDNS:
@@ -43,7 +43,7 @@ class FilteredDNS:
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         test = data.test
-        return submission({k: test[name].values for k, name in TAU_NAMES.items()}, test)
+        return submission({k: test[name].values for k, name in TAU_NAMES.items()})
 
 
 REFERENCES = [

@@ -6,6 +6,14 @@ One deterministic DNS per config: a spin-up from the seeded initial state, then 
 on), so the spin-up is paid once, a shard resumes from the latest restart at or before its time,
 and shards generated in any order give the same bytes (the solver is deterministic on one
 device in float64).
+
+Integrity: every restart file has a sidecar ``s<step>.json`` with its sha256 and the parameters it
+was made from, written with it; a restart whose bytes or parameters do not match (or that has no
+sidecar: an older mdbench, or a kill between the two writes) is deleted and recomputed from an
+earlier one, with one line on stderr, so a damaged cache never reaches a dataset (``--force``
+included).  The bytes depend on torch's intra-op thread count (reductions are split per thread), so
+the DNS and the filter run on :data:`TORCH_THREADS` threads whatever the process uses
+(:func:`fixed_threads`); the count is in the sidecars, the shard key and the manifest's versions.
 """
 
 from __future__ import annotations
@@ -13,11 +21,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
+import torch
 from tqdm.auto import tqdm
 
+from mdbench.core.atomic import write_text_atomic
+from mdbench.core.hashing import plain, sha256_file
 from mdbench.core.params import DatasetConfig
 from mdbench.data.store import home
 from mdbench.systems.channel.physics import Channel, Grid, mkm_profile_on
@@ -25,6 +39,21 @@ from mdbench.systems.channel.physics import Channel, Grid, mkm_profile_on
 #: parameters the DNS trajectory depends on (the filter and the splits do not change it)
 FLOW_PARAMS = ("re_bulk", "lx", "lz", "nx", "ny", "nz", "stretch", "dt", "spinup_time", "snapshot_interval",
                "perturbation")
+
+
+#: torch intra-op threads of the DNS and the filter: the committed hashes were made on one
+TORCH_THREADS = 1
+
+
+@contextmanager
+def fixed_threads(n: int = TORCH_THREADS) -> Iterator[None]:
+    """Run the block on ``n`` torch threads (bit-reproducible reductions); the caller's count is restored."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def grid_of(config: DatasetConfig) -> Grid:
@@ -35,9 +64,12 @@ def steps_of(config: DatasetConfig, time: float) -> int:
     return int(round(time / config["dt"]))
 
 
+def _restart_params(config: DatasetConfig) -> dict:
+    return {k: config[k] for k in FLOW_PARAMS} | {"seed": config.seed, "solver": 1}
+
+
 def restart_dir(config: DatasetConfig) -> Path:
-    rec = {k: config[k] for k in FLOW_PARAMS} | {"seed": config.seed, "solver": 1}
-    key = hashlib.sha256(json.dumps(rec, sort_keys=True).encode()).hexdigest()[:12]
+    key = hashlib.sha256(json.dumps(_restart_params(config), sort_keys=True).encode()).hexdigest()[:12]
     return home() / "channel" / "restarts" / f"{config.name}-{key}"
 
 
@@ -46,20 +78,59 @@ def snapshot_step(config: DatasetConfig, n: int) -> int:
     return steps_of(config, config["spinup_time"]) + n * steps_of(config, config["snapshot_interval"])
 
 
-def _save(path: Path, ch: Channel, step: int) -> None:
+def _restart_record(config: DatasetConfig, step: int) -> dict:
+    """What a restart file at ``step`` must have been made from (its sidecar adds the file's sha256)."""
+    return plain({"step": step, "params": _restart_params(config), "torch_threads": TORCH_THREADS})
+
+
+def _save(path: Path, ch: Channel, step: int, config: DatasetConfig) -> None:
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, **ch.state(), step=step)
+    record = {**_restart_record(config, step), "sha256": sha256_file(tmp)}
+    path.with_suffix(".json").unlink(missing_ok=True)  # never an old sidecar beside new bytes
     tmp.rename(path)
+    write_text_atomic(path.with_suffix(".json"), json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def _checked_restart(folder: Path, step: int, config: DatasetConfig) -> bool:
+    """Whether the restart at ``step`` matches its sidecar; one that does not is reported and deleted."""
+    path = folder / f"s{step:09d}.npz"
+    sidecar = path.with_suffix(".json")
+    try:
+        record = json.loads(sidecar.read_text())
+    except FileNotFoundError:
+        why = "has no sha256 sidecar (an older mdbench, or interrupted)"
+    except (OSError, ValueError):
+        why = "has an unreadable sha256 sidecar"
+    else:
+        if not isinstance(record, dict) or {k: record.get(k) for k in ("step", "params", "torch_threads")} != \
+                json.loads(json.dumps(_restart_record(config, step))):
+            why = "was made from other parameters than its config's"
+        elif record.get("sha256") != sha256_file(path):
+            why = "does not match the sha256 recorded when it was written"
+        else:
+            return True
+    print(f"channel restart {path} {why}; recomputing it", file=sys.stderr)
+    path.unlink(missing_ok=True)
+    sidecar.unlink(missing_ok=True)
+    return False
 
 
 def flow_at(config: DatasetConfig, step: int, *, device: str = "cpu", progress: bool = True) -> Channel:
-    """The DNS at RK3 step ``step`` of ``config``'s run, resumed from the latest restart before it."""
+    """The DNS at RK3 step ``step`` of ``config``'s run, resumed from the latest verified restart before it."""
+    with fixed_threads():
+        return _flow_at(config, step, device=device, progress=progress)
+
+
+def _flow_at(config: DatasetConfig, step: int, *, device: str, progress: bool) -> Channel:
     grid = grid_of(config)
     ch = Channel(grid, config["re_bulk"], device=device)
     folder = restart_dir(config)
     folder.mkdir(parents=True, exist_ok=True)
     done = sorted(int(p.stem[1:]) for p in folder.glob("s*.npz") if not p.name.endswith(".tmp.npz"))
     done = [s for s in done if s <= step]
+    while done and not _checked_restart(folder, done[-1], config):
+        done.pop()
     if done:
         with np.load(folder / f"s{done[-1]:09d}.npz") as f:
             ch.set_state(f["u"], f["v"], f["w"], float(f["time"]))
@@ -78,7 +149,7 @@ def flow_at(config: DatasetConfig, step: int, *, device: str = "cpu", progress: 
             at = start
             for stop in stops:
                 ch.run(stop - at, config["dt"], every=stop - at, progress=bar)
-                _save(folder / f"s{stop:09d}.npz", ch, stop)
+                _save(folder / f"s{stop:09d}.npz", ch, stop, config)
                 at = stop
         finally:
             bar.close()

@@ -40,6 +40,19 @@ TAU_NAMES = {k: f"tau_{COMPONENTS[k[0]]}{COMPONENTS[k[1]]}" for k in LOCATIONS}
 #: y⁺ from which "away from the wall" starts for the primary metric
 OUTER_YPLUS = 30.0
 ERROR_NOTE = "standard error over the test snapshots (each ≥ one eddy turnover apart)"
+#: the metrics computed on every test snapshot (:meth:`APriori.evaluate`), reported as mean ± SE over them
+PER_SNAPSHOT = (
+    MetricInfo("corr_uv_outer", "1", f"correlation of τ_uv (vertical transport of u-momentum) per height, "
+                                     f"mean over y⁺ ≥ {OUTER_YPLUS:g}", True),
+    MetricInfo("corr_mean", "1", "correlation per height, mean over the 9 components and all heights", True),
+    MetricInfo("mse", "U_b^4", "mean squared error of the deviatoric τ_ij, all components"),
+    MetricInfo("relative_mse", "1", "MSE of the deviatoric τ ÷ mean square of the exact deviatoric τ"),
+    MetricInfo("dissipation_ratio", "1", "⟨ε_sgs⟩ of the prediction ÷ ⟨ε_sgs⟩ of the exact τ (1 is exact)"),
+    MetricInfo("backscatter_fraction", "1", "volume fraction with ε_sgs < 0 in the prediction"),
+)
+SPEED = MetricInfo("inference_cells_per_second", "cells/s", "LES cells whose 9 fluxes are predicted per second", True,
+                   timing=True)
+COST = MetricInfo("cost_vs_smagorinsky", "×", "time per cell ÷ that of the Smagorinsky closure, same run", timing=True)
 
 
 def les_grid(ds: xr.Dataset) -> Grid:
@@ -52,8 +65,8 @@ def velocities(ds: xr.Dataset, device: str = "cpu") -> tuple[torch.Tensor, torch
     return tuple(torch.as_tensor(ds[c].values, dtype=torch.float64, device=device) for c in COMPONENTS)
 
 
-def submission(tau: dict, template: xr.Dataset) -> xr.Dataset:
-    """A submission from ``{(i, j): array [snapshot, x, y, z]}`` on the grid of ``template``."""
+def submission(tau: dict) -> xr.Dataset:
+    """A submission from ``{(i, j): array [snapshot, x, y, z]}`` (each τ_ij at its staggered location)."""
     out = {}
     for k, name in TAU_NAMES.items():
         a = tau[k].detach().cpu().numpy() if isinstance(tau[k], torch.Tensor) else np.asarray(tau[k])
@@ -90,6 +103,7 @@ class APriori(Task):
     name = "channel/a-priori"
     spec = CHANNEL
     summary = "exact subgrid fluxes τ_ij of filtered channel DNS from the resolved LES velocities (a priori)"
+    declared_metrics = (*PER_SNAPSHOT, SPEED, COST)
     primary_metric = "corr_uv_outer"
     leaderboard_columns = ("corr_uv_outer", "corr_mean", "relative_mse", "dissipation_ratio", "backscatter_fraction",
                            "cost_vs_smagorinsky")
@@ -106,21 +120,6 @@ class APriori(Task):
                              f"predicted subgrid flux {name} at its staggered location")
             for k, name in TAU_NAMES.items()))
 
-    def metric_info(self) -> list[MetricInfo]:
-        return [
-            MetricInfo("corr_uv_outer", "1", f"correlation of τ_uv (vertical transport of u-momentum) per height, "
-                                             f"mean over y⁺ ≥ {OUTER_YPLUS:g}", True),
-            MetricInfo("corr_mean", "1", "correlation per height, mean over the 9 components and all heights", True),
-            MetricInfo("mse", "U_b^4", "mean squared error of the deviatoric τ_ij, all components"),
-            MetricInfo("relative_mse", "1", "MSE of the deviatoric τ ÷ mean square of the exact deviatoric τ"),
-            MetricInfo("dissipation_ratio", "1", "⟨ε_sgs⟩ of the prediction ÷ ⟨ε_sgs⟩ of the exact τ (1 is exact)"),
-            MetricInfo("backscatter_fraction", "1", "volume fraction with ε_sgs < 0 in the prediction"),
-            MetricInfo("inference_cells_per_second", "cells/s", "LES cells whose 9 fluxes are predicted per second",
-                       True, timing=True),
-            MetricInfo("cost_vs_smagorinsky", "×", "time per cell ÷ that of the Smagorinsky closure, same run",
-                       timing=True),
-        ]
-
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
         """The test snapshots' LES velocities (no fluxes, no DNS statistics)."""
         return {"test": data.test[list(COMPONENTS)].assign_attrs(grid=data.test.attrs["grid"],
@@ -133,7 +132,7 @@ class APriori(Task):
         return closures.dissipation(ops, *fields, tau)
 
     def evaluate(self, predictions: xr.Dataset, data: TaskData) -> dict:
-        """Per-snapshot quantities behind the metrics and the figures."""
+        """Per-snapshot quantities behind the metrics (one array per :data:`PER_SNAPSHOT` name) and the figures."""
         test = data.test
         ops, fields = self.ops(test), velocities(test)
         true, pred = closures.deviatoric(tau_of(test)), closures.deviatoric(tau_of(predictions))
@@ -162,11 +161,9 @@ class APriori(Task):
     def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,
               engine_items_per_second: float | None) -> dict[str, Estimate]:
         ev = self.evaluate(predictions, data)
-        scores = {k: _estimate(ev[k]) for k in ("corr_uv_outer", "corr_mean", "mse", "relative_mse",
-                                                "dissipation_ratio", "backscatter_fraction")}
-        speed = items_per_second or math.nan
-        scores["inference_cells_per_second"] = Estimate(speed)
-        scores["cost_vs_smagorinsky"] = cost_relative(items_per_second, engine_items_per_second)
+        scores = {m.name: _estimate(ev[m.name]) for m in PER_SNAPSHOT}
+        scores[SPEED.name] = Estimate(items_per_second or math.nan)
+        scores[COST.name] = cost_relative(items_per_second, engine_items_per_second)
         return scores
 
     def details(self, predictions: xr.Dataset, data: TaskData) -> dict:

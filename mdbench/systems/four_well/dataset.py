@@ -45,7 +45,7 @@ class FourWell(DatasetSpec):
     summary = "1D four-well potential, overdamped Brownian dynamics (Sidky et al. 2020 §3.1)"
     configs = {
         "tiny": _config("tiny", "for tests", 2.0, (200_000, 100_000, 200_000), 1),
-        "small": _config("small", "default (generation time: data_cards/generation/)", 2.0, (2_000_000, 500_000, 2_000_000), 2),
+        "small": _config("small", "default (generation time: the system's cards/generation/)", 2.0, (2_000_000, 500_000, 2_000_000), 2),
         "full": _config("full", "paper scale: 5×10⁶ training steps", 2.0, (5_000_000, 1_000_000, 5_000_000), 3),
         "prinz": _config("prinz", "A = 4, deeptime's prinz_potential; small sizes", 4.0, (2_000_000, 500_000, 2_000_000), 4),
     }

@@ -72,7 +72,7 @@ class Ising(DatasetSpec):
         "tiny": _config("tiny", "for tests", seed=11, temperatures=(1.5, 2.0, 2.269, 2.5, 3.5),
                         per_t=(80, 20, 40), transfer_temperatures=(2.1, 2.269, 2.45),
                         transfer_per_t=(4, 2, 2, 2, 1), equilibration=200, pilot=200),
-        "small": _config("small", "default (generation time: data_cards/generation/)", seed=12, temperatures=temperature_grid(13, 7),
+        "small": _config("small", "default (generation time: the system's cards/generation/)", seed=12, temperatures=temperature_grid(13, 7),
                          per_t=(500, 100, 250), transfer_temperatures=TRANSFER_T,
                          transfer_per_t=(40, 20, 10, 8, 4), equilibration=1000, pilot=1000),
         "full": _config("full", "paper scale: 100 000 training configurations, 8 900 at 128×128",

@@ -28,19 +28,22 @@ from mdbench.systems.ising import physics
 from mdbench.systems.ising.dataset import ISING, TRAIN_SIZE, TRANSFER_SIZES
 
 SIZES = (TRAIN_SIZE,) + TRANSFER_SIZES
-THROUGHPUT = [
-    MetricInfo("inference_spins_per_second", "spins/s", "spins whose energy is predicted per second (all sizes)", True,
-               timing=True),
-    MetricInfo("cost_vs_hamiltonian", "×", "time per spin ÷ that of the exact Hamiltonian (numpy), same run",
-               timing=True),
-]
+SPEED = MetricInfo("inference_spins_per_second", "spins/s", "spins whose energy is predicted per second (all sizes)",
+                   True, timing=True)
+COST = MetricInfo("cost_vs_hamiltonian", "×", "time per spin ÷ that of the exact Hamiltonian (numpy), same run",
+                  timing=True)
 #: temperature step of the grid the reweighted curves are compared on (J/k_B)
 GRID_STEP = 0.01
 
 
-def energy_errors(size: int, what: str) -> list[MetricInfo]:
+def energy_errors(size: int) -> list[MetricInfo]:
     """The regression metrics of the L×L energies: per spin (J) and of the total (J)."""
+    what = f"{size}×{size}" + (" test split" if size == TRAIN_SIZE else " transfer, no retraining")
     return regression_info(str(size), what, total_units="J", per="spin", per_units="J")
+
+
+#: what :meth:`IsingEnergy.score` reports: the energy errors of every size, the 8×8 thermodynamics, the cost
+METRICS = (*(m for size in SIZES for m in energy_errors(size)), *THERMO_INFO, SPEED, COST)
 
 
 def variable(size: int) -> str:
@@ -75,6 +78,7 @@ class IsingEnergy(Task):
     name = "ising/energy"
     spec = ISING
     summary = "total energy of 2D Ising configurations, 8×8 and transferred to 16…256 without retraining"
+    declared_metrics = METRICS
     primary_metric = "mae_per_spin_8"
     leaderboard_columns = (
         "mae_per_spin_8", "median_ae_per_spin_8", "mae_total_8", "mae_per_spin_128", "mae_total_128",
@@ -92,12 +96,6 @@ class IsingEnergy(Task):
                              f"predicted total energy of the {size}×{size} configurations", optional=size != TRAIN_SIZE)
             for size in SIZES
         ))
-
-    def metric_info(self) -> list[MetricInfo]:
-        out = []
-        for size in SIZES:
-            out += energy_errors(size, f"{size}×{size}" + (" test split" if size == TRAIN_SIZE else " transfer, no retraining"))
-        return out + THERMO_INFO + THROUGHPUT
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
         """The spins of the test split and of every transfer split, without energies or temperatures."""
@@ -128,7 +126,7 @@ class IsingEnergy(Task):
         config, truth = data.config, self.truth(data)
         scores: dict[str, Estimate] = {}
         for size in SIZES:
-            info = energy_errors(size, "")
+            info = energy_errors(size)
             if variable(size) not in predictions:
                 scores.update(missing(info))
                 continue
@@ -137,9 +135,8 @@ class IsingEnergy(Task):
         ex = self.exact_curves(tuple(config["temperatures"]))
         scores.update(thermodynamic_errors(energy, temps, ex["grid"], TRAIN_SIZE**2, ex["energy_per_spin"],
                                            ex["specific_heat_per_spin"], ex["peak_temperature"]))
-        speed = items_per_second or math.nan
-        scores["inference_spins_per_second"] = Estimate(speed)
-        scores["cost_vs_hamiltonian"] = cost_relative(items_per_second, engine_items_per_second)
+        scores[SPEED.name] = Estimate(items_per_second or math.nan)
+        scores[COST.name] = cost_relative(items_per_second, engine_items_per_second)
         return scores
 
     def count_items(self, predictions: xr.Dataset) -> int:

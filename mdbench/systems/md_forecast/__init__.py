@@ -9,7 +9,8 @@ SYSTEM = System(
               "ala100-smd": "mdbench.systems.md_forecast.ala100_smd:ALA100_SMD"},
     tasks={"adk/forecast": "mdbench.systems.md_forecast.adk:TASK",
            "ala100-smd/forecast": "mdbench.systems.md_forecast.ala100_smd:TASK"},
-    models=("mdbench.systems.md_forecast.references:REFERENCES", "baselines.forecast:MODELS"),
+    models=("mdbench.systems.md_forecast.references:REFERENCES", "baselines.md_forecast:MODELS"),
     figures={"*/forecast": "mdbench.systems.md_forecast.figures:plot_all"},
     discover="mdbench.systems.md_forecast.imported:discover",
+    commands={"data import": "mdbench.systems.md_forecast.commands:add_import_command"},
 )

@@ -12,7 +12,6 @@ forecasting paper (Gupta et al. 2020) and NAMD.
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,12 +137,6 @@ def adenylate_kinase(setup: MDSetup) -> app.Modeller:
 
 def ca_indices(topology: app.Topology) -> np.ndarray:
     return np.array([a.index for a in topology.atoms() if a.name == "CA"])
-
-
-def to_pdb(modeller: app.Modeller) -> str:
-    buf = io.StringIO()
-    app.PDBFile.writeFile(modeller.topology, modeller.positions, buf)
-    return buf.getvalue()
 
 
 # --- simulation ---------------------------------------------------------------------------------

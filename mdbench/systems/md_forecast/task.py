@@ -26,10 +26,20 @@ from mdbench.metrics.base import clustered_mean
 
 HISTORIES = (1, 5, 10)
 LEADS = (1, 5, 15, 60, 120)
+RATIO_MEAN = MetricInfo("rmsd_ratio_mean", "1", "RMSD ÷ static RMSD, averaged over the (h, L) grid")
 
 
-def _name(kind: str, h: int, lead: int) -> str:
-    return f"{kind}_h{h}_L{lead}"
+def grid_metrics(h: int, lead: int) -> tuple[MetricInfo, MetricInfo, MetricInfo]:
+    """The metrics of history ``h`` and lead ``lead``: RMSD, its ratio to the static reference's, aligned RMSD."""
+    return (MetricInfo(f"rmsd_h{h}_L{lead}", "angstrom", f"Cα RMSD at lead {lead}, history {h}"),
+            MetricInfo(f"rmsd_ratio_h{h}_L{lead}", "1", f"RMSD ÷ static RMSD (h={h}, L={lead})"),
+            MetricInfo(f"rmsd_aligned_h{h}_L{lead}", "angstrom", f"Kabsch-aligned RMSD (h={h}, L={lead})"))
+
+
+def forecast_metrics(histories=HISTORIES, leads=LEADS) -> tuple[MetricInfo, ...]:
+    """What a forecast task reports: the mean ratio, then :func:`grid_metrics` of every (h, L) of the
+    grid, histories outer.  Every task declares the whole grid; a config's pairs outside its own are n/a."""
+    return (RATIO_MEAN, *(m for h in histories for lead in leads for m in grid_metrics(h, lead)))
 
 
 def grid(config: DatasetConfig) -> list[tuple[int, int]]:
@@ -91,6 +101,7 @@ def ratio_estimate(model: np.ndarray, static: np.ndarray, groups: np.ndarray) ->
 
 
 class ForecastTask(Task):
+    declared_metrics = forecast_metrics()
     primary_metric = "rmsd_ratio_mean"
     error_note = ("cluster-robust standard error over groups of forecast windows that do not overlap in time "
                   "(n = groups)")
@@ -105,7 +116,7 @@ class ForecastTask(Task):
     def leaderboard_columns_for(self, config: DatasetConfig) -> tuple[str, ...]:
         """The longest history of the config: RMSD at its first lead, ratio to static at every lead."""
         h, leads = max(config["histories"]), config["leads"]
-        return ("rmsd_ratio_mean", _name("rmsd", h, leads[0]), *(_name("rmsd_ratio", h, lead) for lead in leads))
+        return (RATIO_MEAN.name, grid_metrics(h, leads[0])[0].name, *(grid_metrics(h, lead)[1].name for lead in leads))
 
     def contract(self, config: DatasetConfig) -> PredictionContract:
         # window and atom counts come from the generated test split (imports choose them at generation)
@@ -116,15 +127,6 @@ class ForecastTask(Task):
         return PredictionContract((VariableContract(
             "ca_forecast", ("history", "lead", "window", "atom", "xyz"), "angstrom", sizes,
             "forecast Cα coordinates X(t+L) for each history h, lead L and test window"),))
-
-    def metric_info(self) -> list[MetricInfo]:
-        out = [MetricInfo("rmsd_ratio_mean", "1", "RMSD ÷ static RMSD, averaged over the (h, L) grid")]
-        for h in HISTORIES:
-            for lead in LEADS:
-                out += [MetricInfo(_name("rmsd", h, lead), "angstrom", f"Cα RMSD at lead {lead}, history {h}"),
-                        MetricInfo(_name("rmsd_ratio", h, lead), "1", f"RMSD ÷ static RMSD (h={h}, L={lead})"),
-                        MetricInfo(_name("rmsd_aligned", h, lead), "angstrom", f"Kabsch-aligned RMSD (h={h}, L={lead})")]
-        return out
 
     def truth(self, test: xr.Dataset, config: DatasetConfig) -> tuple[np.ndarray, np.ndarray]:
         """True X(t+L) (lead, window, atom, 3) and X(t) (window, atom, 3) of every window."""
@@ -149,13 +151,14 @@ class ForecastTask(Task):
                 groups = independent_groups(wins, h + lead)
                 d_model = rmsd(pred[i, j], future[j])
                 d_static = rmsd(now, future[j])
-                scores[_name("rmsd", h, lead)] = mean_estimate(d_model, groups)
-                scores[_name("rmsd_ratio", h, lead)] = ratio_estimate(d_model, d_static, groups)
                 aligned = np.array([kabsch_rmsd(p, f, center=True, superposition=True)
                                     for p, f in zip(pred[i, j], future[j])])
-                scores[_name("rmsd_aligned", h, lead)] = mean_estimate(aligned, groups)
-                ratios.append(scores[_name("rmsd_ratio", h, lead)].value)
-        scores["rmsd_ratio_mean"] = Estimate(float(np.mean(ratios)))
+                by_rmsd, by_ratio, by_aligned = grid_metrics(h, lead)
+                scores[by_rmsd.name] = mean_estimate(d_model, groups)
+                scores[by_ratio.name] = ratio_estimate(d_model, d_static, groups)
+                scores[by_aligned.name] = mean_estimate(aligned, groups)
+                ratios.append(scores[by_ratio.name].value)
+        scores[RATIO_MEAN.name] = Estimate(float(np.mean(ratios)))
         return scores
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:

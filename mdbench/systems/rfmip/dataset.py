@@ -96,7 +96,7 @@ class Rfmip(DatasetSpec):
     configs = {
         "tiny": _config("tiny", "for tests", seed=31, profiles=(48, 16, 16),
                         n_test_sites=2, n_val_sites=2, shard_profiles=16, chunk=16),
-        "small": _config("small", "default; < 1 GB (generation time: data_cards/generation/)", seed=32, profiles=(3072, 256, 384),
+        "small": _config("small", "default; < 1 GB (generation time: the system's cards/generation/)", seed=32, profiles=(3072, 256, 384),
                          n_test_sites=20, n_val_sites=10, shard_profiles=128, chunk=64),
         "full": _config("full", "paper-like scale (not generated here): 100 000 training columns; shards over dask",
                         seed=33, profiles=(100_000, 10_000, 20_000), n_test_sites=20, n_val_sites=10,

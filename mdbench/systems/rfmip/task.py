@@ -87,6 +87,38 @@ def _apriori_error(prop: str, pred: np.ndarray, true: np.ndarray) -> np.ndarray:
 APRIORI_UNITS = {"lw_tau": "1 (ln)", "lw_src": "1 (ln)", "sw_tau": "1 (ln)", "sw_ssa": "1"}
 
 
+def apriori_metrics(prop: str) -> tuple[MetricInfo, MetricInfo]:
+    """Mean and 95th percentile of the a-priori error of ``prop`` (|Δ ln| for τ and the source, else |Δ|)."""
+    kind, stem = ("|Δ ln|", f"{prop}_log_") if prop in LOG_PROPS else ("|Δ|", f"{prop}_")
+    return (MetricInfo(stem + "mae", APRIORI_UNITS[prop],
+                       f"mean {kind} of {prop} over layers × g-points of the test split"),
+            MetricInfo(stem + "p95", APRIORI_UNITS[prop],
+                       f"95th percentile of {kind} of {prop} over layers × g-points of the test split"))
+
+
+LW_FLUX = MetricInfo("lw_flux_mae", "W m-2", "mean |Δ flux|, LW up and down at every level, test split")
+LW_FLUX_P95 = MetricInfo("lw_flux_p95", "W m-2", "95th percentile of |Δ flux|, LW up and down at every level")
+LW_TOA_UP = MetricInfo("lw_toa_up_mae", "W m-2", "mean |Δ| of the outgoing LW flux at TOA")
+LW_SFC_DN = MetricInfo("lw_sfc_dn_mae", "W m-2", "mean |Δ| of the downward LW flux at the surface")
+SW_FLUX = MetricInfo("sw_flux_mae", "W m-2", "mean |Δ flux|, SW up and down at every level, day columns")
+SW_FLUX_P95 = MetricInfo("sw_flux_p95", "W m-2", "95th percentile of |Δ flux|, SW, every level, day columns")
+SW_TOA_UP = MetricInfo("sw_toa_up_mae", "W m-2", "mean |Δ| of the reflected SW flux at TOA, day columns")
+SW_SFC_DN = MetricInfo("sw_sfc_dn_mae", "W m-2", "mean |Δ| of the downward SW flux at the surface, day columns")
+LW_HEATING = MetricInfo("lw_heating_mae", "K d-1", "mean |Δ| LW heating rate, layers with p ≥ 1 hPa")
+SW_HEATING = MetricInfo("sw_heating_mae", "K d-1", "mean |Δ| SW heating rate, layers with p ≥ 1 hPa, day columns")
+FORCING_ERRORS = {name: MetricInfo(f"forcing_{name}_error", "W m-2", f"|Δ| of the site-weighted TOA forcing "
+                                   f"{ {'4xco2': '4×CO2', 'pi': 'pre-industrial'}[name]} − present day (LW + SW), "
+                                   "rfmip split") for name in FORCINGS}
+SPEED = MetricInfo("profiles_per_second", "columns/s",
+                   "held-out columns whose optical properties are predicted per second (one thread)", True, timing=True)
+SPEEDUP = MetricInfo("speedup_vs_rrtmgp", "×", "jax-rrtmgp gas-optics time ÷ submission time on the same columns, "
+                     "same run", True, timing=True)
+#: what :meth:`GasOpticsTask.score` reports, in its order
+METRICS = (*(m for p in PROPERTIES for m in apriori_metrics(p)), LW_FLUX, LW_FLUX_P95, LW_TOA_UP, LW_SFC_DN,
+           SW_FLUX, SW_FLUX_P95, SW_TOA_UP, SW_SFC_DN, LW_HEATING, SW_HEATING, *FORCING_ERRORS.values(), SPEED,
+           SPEEDUP)
+
+
 def _mean_se(per_column: np.ndarray, sites: np.ndarray) -> Estimate:
     """Mean over columns; the columns perturbed around one site are one piece of the standard error."""
     return clustered_mean(per_column, sites, "held-out sites")
@@ -96,6 +128,7 @@ class GasOpticsTask(Task):
     name = "rfmip/gas-optics"
     spec = RFMIP
     summary = "RRTMGP optical properties per g-point from the layer state; scored a priori and through the fluxes"
+    declared_metrics = METRICS
     primary_metric = "lw_flux_mae"
     error_note = ("standard error cluster-robust over the held-out sites (columns perturbed around one site are "
                   "one piece; forcings: weighted over test sites); p95: none")
@@ -128,36 +161,6 @@ class GasOpticsTask(Task):
         return sum(predictions.sizes[profile_dim(s)] for s in HELD_OUT if profile_dim(s) in predictions.sizes)
 
     # --- metrics -------------------------------------------------------------------------------
-    def metric_info(self) -> list[MetricInfo]:
-        out = []
-        for p in PROPERTIES:
-            kind = "|Δ ln|" if p in LOG_PROPS else "|Δ|"
-            out += [MetricInfo(f"{p}_{'log_' if p in LOG_PROPS else ''}mae", APRIORI_UNITS[p],
-                               f"mean {kind} of {p} over layers × g-points of the test split"),
-                    MetricInfo(f"{p}_{'log_' if p in LOG_PROPS else ''}p95", APRIORI_UNITS[p],
-                               f"95th percentile of {kind} of {p} over layers × g-points of the test split")]
-        out += [
-            MetricInfo("lw_flux_mae", "W m-2", "mean |Δ flux|, LW up and down at every level, test split"),
-            MetricInfo("lw_flux_p95", "W m-2", "95th percentile of |Δ flux|, LW up and down at every level"),
-            MetricInfo("lw_toa_up_mae", "W m-2", "mean |Δ| of the outgoing LW flux at TOA"),
-            MetricInfo("lw_sfc_dn_mae", "W m-2", "mean |Δ| of the downward LW flux at the surface"),
-            MetricInfo("sw_flux_mae", "W m-2", "mean |Δ flux|, SW up and down at every level, day columns"),
-            MetricInfo("sw_flux_p95", "W m-2", "95th percentile of |Δ flux|, SW, every level, day columns"),
-            MetricInfo("sw_toa_up_mae", "W m-2", "mean |Δ| of the reflected SW flux at TOA, day columns"),
-            MetricInfo("sw_sfc_dn_mae", "W m-2", "mean |Δ| of the downward SW flux at the surface, day columns"),
-            MetricInfo("lw_heating_mae", "K d-1", "mean |Δ| LW heating rate, layers with p ≥ 1 hPa"),
-            MetricInfo("sw_heating_mae", "K d-1", "mean |Δ| SW heating rate, layers with p ≥ 1 hPa, day columns"),
-            MetricInfo("forcing_4xco2_error", "W m-2",
-                       "|Δ| of the site-weighted TOA forcing 4×CO2 − present day (LW + SW), rfmip split"),
-            MetricInfo("forcing_pi_error", "W m-2",
-                       "|Δ| of the site-weighted TOA forcing pre-industrial − present day (LW + SW), rfmip split"),
-            MetricInfo("profiles_per_second", "columns/s", "held-out columns whose optical properties are predicted "
-                       "per second (one thread)", True, timing=True),
-            MetricInfo("speedup_vs_rrtmgp", "×", "jax-rrtmgp gas-optics time ÷ submission time on the same columns, "
-                       "same run", True, timing=True),
-        ]
-        return out
-
     def fluxes(self, predictions: xr.Dataset, data: TaskData, split: str) -> dict[str, np.ndarray]:
         """Broadband fluxes (n, 61) W/m² from the submitted properties of ``split`` (cached per submission)."""
         key = (id(predictions), split, id(data))
@@ -179,39 +182,38 @@ class GasOpticsTask(Task):
         scores: dict[str, Estimate] = {}
         for p in PROPERTIES:
             err = _apriori_error(p, predictions[variable(p, "test")].values, test[p].values)
-            stem = f"{p}_{'log_' if p in LOG_PROPS else ''}"
-            scores[stem + "mae"] = _mean_se(err.mean(axis=(1, 2)), sites)
-            scores[stem + "p95"] = Estimate(float(np.percentile(err, 95)))
+            mae, p95 = apriori_metrics(p)
+            scores[mae.name] = _mean_se(err.mean(axis=(1, 2)), sites)
+            scores[p95.name] = Estimate(float(np.percentile(err, 95)))
         pred, true = self.fluxes(predictions, data, "test"), self.truth_fluxes(test)
         day = test["zenith"].values < 90.0
         d = {f: np.abs(pred[f] - true[f]) for f in FLUXES}
         lw = np.concatenate([d["lw_up"], d["lw_dn"]], axis=1)
         sw = np.concatenate([d["sw_up"], d["sw_dn"]], axis=1)[day]
-        scores["lw_flux_mae"] = _mean_se(lw.mean(axis=1), sites)
-        scores["lw_flux_p95"] = Estimate(float(np.percentile(lw, 95)))
-        scores["lw_toa_up_mae"] = _mean_se(d["lw_up"][:, 0], sites)
-        scores["lw_sfc_dn_mae"] = _mean_se(d["lw_dn"][:, -1], sites)
+        scores[LW_FLUX.name] = _mean_se(lw.mean(axis=1), sites)
+        scores[LW_FLUX_P95.name] = Estimate(float(np.percentile(lw, 95)))
+        scores[LW_TOA_UP.name] = _mean_se(d["lw_up"][:, 0], sites)
+        scores[LW_SFC_DN.name] = _mean_se(d["lw_dn"][:, -1], sites)
         day_sites = sites[day]
         if day.sum() > 1:
-            scores["sw_flux_mae"] = _mean_se(sw.mean(axis=1), day_sites)
-            scores["sw_flux_p95"] = Estimate(float(np.percentile(sw, 95)))
-            scores["sw_toa_up_mae"] = _mean_se(d["sw_up"][day, 0], day_sites)
-            scores["sw_sfc_dn_mae"] = _mean_se(d["sw_dn"][day, -1], day_sites)
+            scores[SW_FLUX.name] = _mean_se(sw.mean(axis=1), day_sites)
+            scores[SW_FLUX_P95.name] = Estimate(float(np.percentile(sw, 95)))
+            scores[SW_TOA_UP.name] = _mean_se(d["sw_up"][day, 0], day_sites)
+            scores[SW_SFC_DN.name] = _mean_se(d["sw_dn"][day, -1], day_sites)
         else:
-            for k in ("sw_flux_mae", "sw_flux_p95", "sw_toa_up_mae", "sw_sfc_dn_mae"):
-                scores[k] = Estimate(math.nan)
+            for m in (SW_FLUX, SW_FLUX_P95, SW_TOA_UP, SW_SFC_DN):
+                scores[m.name] = Estimate(math.nan)
         hr = self.heating_errors(pred, true, test)
-        scores["lw_heating_mae"] = _mean_se(np.nanmean(np.abs(hr["lw"]), axis=1), sites)
-        scores["sw_heating_mae"] = (_mean_se(np.nanmean(np.abs(hr["sw"][day]), axis=1), day_sites)
-                                    if day.sum() > 1 else Estimate(math.nan))
+        scores[LW_HEATING.name] = _mean_se(np.nanmean(np.abs(hr["lw"]), axis=1), sites)
+        scores[SW_HEATING.name] = (_mean_se(np.nanmean(np.abs(hr["sw"][day]), axis=1), day_sites)
+                                   if day.sum() > 1 else Estimate(math.nan))
         forcing = self.forcings(predictions, data)
-        for name in FORCINGS:
+        for name, metric in FORCING_ERRORS.items():
             f = forcing[name]
-            scores[f"forcing_{name}_error"] = Estimate(abs(f["error"]), f["error_se"], f["n_sites"],
-                                                       f"weighted SE over {f['n_sites']} test sites")
-        speed = items_per_second or math.nan
-        scores["profiles_per_second"] = Estimate(speed)
-        scores["speedup_vs_rrtmgp"] = generation_speedup(items_per_second, engine_items_per_second)
+            scores[metric.name] = Estimate(abs(f["error"]), f["error_se"], f["n_sites"],
+                                           f"weighted SE over {f['n_sites']} test sites")
+        scores[SPEED.name] = Estimate(items_per_second or math.nan)
+        scores[SPEEDUP.name] = generation_speedup(items_per_second, engine_items_per_second)
         return scores
 
     @staticmethod

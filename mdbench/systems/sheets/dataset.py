@@ -81,7 +81,7 @@ class Sheets(DatasetSpec):
         "tiny": _config("tiny", "for tests", seed=21, trajectories=(12, 4, 6), snapshots=5,
                         transfer_trajectories=(2, 1, 2), transfer_snapshots=2, equilibration=200, interval=20,
                         per_shard=6, pixels=64),
-        "small": _config("small", "default (generation time: data_cards/generation/)", seed=22, trajectories=(400, 75, 150), snapshots=8,
+        "small": _config("small", "default (generation time: the system's cards/generation/)", seed=22, trajectories=(400, 75, 150), snapshots=8,
                          transfer_trajectories=(10, 4, 10), transfer_snapshots=6, equilibration=1000, interval=100,
                          per_shard=25, pixels=64),
         "full": _config("full", "paper scale: 18 520 hexagonal training configurations, 256×256 images", seed=23,

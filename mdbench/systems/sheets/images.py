@@ -143,11 +143,6 @@ class TileRenderer:
                   else torch.arange(n, device=device) for n in (nx, ny))
         self._di, self._dj = torch.meshgrid(ox, oy, indexing="ij")
 
-    def atoms_near(self, i: int, j: int) -> np.ndarray:
-        """Indices of the atoms that can touch tile (i, j) (padding removed)."""
-        idx = self._gather(torch.tensor([i], device=self.device), torch.tensor([j], device=self.device))[0]
-        return idx[idx < len(self.z) - 1].cpu().numpy()
-
     def _gather(self, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
         nx, ny = self.n_tiles
         ii = (i[:, None, None] + self._di) % nx
@@ -171,9 +166,6 @@ class TileRenderer:
         nx, ny = self.n_tiles
         i, j = torch.meshgrid(torch.arange(nx, device=self.device), torch.arange(ny, device=self.device), indexing="ij")
         return torch.stack([i.reshape(-1), j.reshape(-1)], 1)
-
-    def all_tile_ids(self) -> list[tuple[int, int]]:
-        return [tuple(t) for t in self.tile_grid().tolist()]
 
 
 def _tile_gaussians(coord: torch.Tensor, origin: torch.Tensor, n: int, step: float, length: float,

@@ -6,6 +6,6 @@ SYSTEM = System(
     name="trpcage-like",
     datasets={"trpcage-like": "mdbench.systems.trpcage_like.dataset:TRPCAGE_LIKE"},
     tasks={"trpcage-like/simulator": "mdbench.systems.trpcage_like.task:TASK"},
-    models=("mdbench.systems.trpcage_like.references:REFERENCES", "baselines.trpcage:MODELS"),
+    models=("mdbench.systems.trpcage_like.references:REFERENCES", "baselines.trpcage_like:MODELS"),
     figures={"trpcage-like/simulator": "mdbench.systems.trpcage_like.figures:plot_all"},
 )

@@ -79,7 +79,7 @@ class TrpCageLike(DatasetSpec):
     work_units = "steps"
     configs = {
         "tiny": _config("tiny", "for tests", (100_000, 50_000, 100_000), (10, 100_000), 4, 11, 20_000),
-        "small": _config("small", "default (generation time: data_cards/generation/)", (2_000_000, 500_000, 2_000_000), (10, 2_000_000), 100, 12),
+        "small": _config("small", "default (generation time: the system's cards/generation/)", (2_000_000, 500_000, 2_000_000), (10, 2_000_000), 100, 12),
         "full": _config("full", "paper scale: 10⁶ saved training frames (hours)",
                         (100_000_000, 20_000_000, 100_000_000), (10, 100_000_000), 100, 13),
         "two-state": _config("two-state", "small-sized, with a folding barrier (many-body term; minutes)",

@@ -65,15 +65,20 @@ class MSMTimescales(TrajectoryMetric):
     def __init__(self, centers: np.ndarray, lag: int, frame_time: float, reference: np.ndarray | None):
         self.centers, self.lag, self.frame_time = np.asarray(centers), int(lag), frame_time
         self.reference = None if reference is None else np.asarray(reference, dtype=float)
-        self._info = [MetricInfo(f"t{i + 1}", "ns", f"implied timescale {i + 1} of an MSM on the reference states")
-                      for i in range(N_TIMESCALES)]
-        if self.reference is not None:
-            self._info += [MetricInfo(f"t{i + 1}_rel_error", "1", f"|t{i + 1}/t{i + 1}(Gō model) − 1|")
-                           for i in range(N_TIMESCALES)]
+
+    @staticmethod
+    def describe(with_reference: bool = True) -> list[MetricInfo]:
+        """t₁…t₃ and, against reference timescales, their relative errors."""
+        out = [MetricInfo(f"t{i + 1}", "ns", f"implied timescale {i + 1} of an MSM on the reference states")
+               for i in range(N_TIMESCALES)]
+        if with_reference:
+            out += [MetricInfo(f"t{i + 1}_rel_error", "1", f"|t{i + 1}/t{i + 1}(Gō model) − 1|")
+                    for i in range(N_TIMESCALES)]
+        return out
 
     @property
     def info(self) -> list[MetricInfo]:
-        return self._info
+        return self.describe(self.reference is not None)
 
     def states(self, table: np.ndarray) -> np.ndarray:
         """Nearest reference state of every frame of ``[..., T, columns]``, as ``[..., T]`` (deeptime)."""
@@ -116,14 +121,19 @@ class FoldingTransitions(TrajectoryMetric):
     def __init__(self, frame_time: float, reference_rate: float | None):
         self.frame_time, self.reference_rate = frame_time, reference_rate
 
-    @property
-    def info(self) -> list[MetricInfo]:
+    @staticmethod
+    def describe(with_reference: bool = True) -> list[MetricInfo]:
+        """The rate and, against a reference rate, its relative error."""
         out = [MetricInfo("transition_rate", "1/µs",
                           f"folding + unfolding transitions per µs (model time): Q ≥ {Q_FOLDED} folded, "
-                          f"Q ≤ {Q_UNFOLDED} unfolded, frames every {self.frame_time * 1e3:g} ps")]
-        if self.reference_rate is not None:
+                          f"Q ≤ {Q_UNFOLDED} unfolded, one frame every lag τ")]
+        if with_reference:
             out.append(MetricInfo("transition_rate_rel_error", "1", "|rate/rate(Gō model) − 1|"))
         return out
+
+    @property
+    def info(self) -> list[MetricInfo]:
+        return self.describe(self.reference_rate is not None)
 
     def compute(self, table: np.ndarray) -> np.ndarray:
         s = fold_states(table[..., Q])
@@ -174,12 +184,17 @@ class Novelty(TrajectoryMetric):
     def __init__(self, test_novelty: float | None):
         self.test_novelty = test_novelty
 
-    @property
-    def info(self) -> list[MetricInfo]:
+    @staticmethod
+    def describe(with_reference: bool = True) -> list[MetricInfo]:
+        """The novelty and, against the test trajectory's, its ratio."""
         out = [MetricInfo("novelty", "nm", "median distance of generated frames to the nearest training frame", True)]
-        if self.test_novelty is not None:
+        if with_reference:
             out.append(MetricInfo("novelty_ratio", "1", "novelty ÷ novelty of the independent test frames", True))
         return out
+
+    @property
+    def info(self) -> list[MetricInfo]:
+        return self.describe(self.test_novelty is not None)
 
     def compute(self, table: np.ndarray) -> np.ndarray:
         nov = table[..., NOVEL]

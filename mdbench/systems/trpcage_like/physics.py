@@ -156,28 +156,6 @@ def native_structure() -> np.ndarray:
     return np.asarray(record["coordinates_nm"], dtype=float)
 
 
-def write_native(path, x: np.ndarray) -> None:
-    """Write the native structure record shipped with the package."""
-    record = {
-        "description": "Trp-cage-like 20-residue Cα native structure for the Gō model",
-        "built_by": "mdbench.systems.trpcage_like.physics.build_native(seed=0, restarts=12)",
-        "secondary_structure": SECONDARY,
-        "sequence": list(SEQUENCE),
-        "units": "nm",
-        "coordinates_nm": np.round(x, 5).tolist(),
-    }
-    path.write_text(json.dumps(record, indent=1) + "\n")
-
-
-def to_pdb(x: np.ndarray) -> str:
-    """A minimal PDB text (Cα only) of coordinates ``x`` in nm, for viewers and MDAnalysis."""
-    lines = ["CRYST1    1.000    1.000    1.000  90.00  90.00  90.00 P 1           1"]
-    for i, (res, pos) in enumerate(zip(SEQUENCE, np.asarray(x) * 10.0)):
-        lines.append(f"ATOM  {i + 1:5d}  CA  {res} A{i + 1:4d}    {pos[0]:8.3f}{pos[1]:8.3f}{pos[2]:8.3f}"
-                     "  1.00  0.00           C")
-    return "\n".join(lines + ["END", ""])
-
-
 # --- geometry of the native structure -----------------------------------------------------------
 def bond_lengths(x: np.ndarray) -> np.ndarray:
     """Cα–Cα distances of consecutive residues, ``[..., n−1]``."""

@@ -48,14 +48,12 @@ class NextStep(Task):
     name = "toy-ar1/next"
     spec = DATASET
     summary = "predict x(t+1) from x(t)"
+    declared_metrics = (MetricInfo("mse", "1", "mean squared error of x(t+1)"),)
     primary_metric = "mse"
     leaderboard_columns = ("mse",)
 
     def contract(self, config):
         return PredictionContract((VariableContract("x_next", ("time",), "1", {"time": config["steps"] - 1}),))
-
-    def metric_info(self):
-        return [MetricInfo("mse", "1", "mean squared error of x(t+1)")]
 
     def prediction_inputs(self, data):
         return {"test": xr.Dataset({"x": ("time", data.test["x"].values[0, :-1])})}

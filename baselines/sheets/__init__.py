@@ -1,7 +1,8 @@
 """Baselines of ``sheets/energy`` (Mills et al., Chem. Sci. 10, 4129 (2019), §3.2–3.4).
 
-* ``ednn`` — the tiling EDNN of :mod:`baselines.ednn` (periodic padding, focus f, context c, sum
-  over tiles) with a CNN inside, on the Gaussian images of :mod:`mdbench.systems.sheets.images`.
+* ``ednn`` — the tiling EDNN of :mod:`baselines.estimators.ednn` (periodic padding, focus f,
+  context c, sum over tiles) with a CNN inside, on the Gaussian images of
+  :mod:`mdbench.systems.sheets.images`.
   On ``small``/``tiny`` (64 × 64 px per 60-atom cell, Δ ≈ 0.20 Å): f = 16, c = 8 px (3.1 Å and
   1.6 Å) and a reduced CNN (4 conv + 2 dense) that trains in minutes on one core; on ``full``
   (256 × 256 px, the paper's grid): f = 64, c = 32 and the paper's 13 conv + 2 dense layers.
@@ -12,10 +13,13 @@
 Both predict E = Σ_Z n_Z μ_Z + network(image): μ are least-squares per-species energies of the
 training set (the static reference's fit, extensive) and the network learns the remainder,
 standardised for training.  Adam, lr 10⁻³ → 10⁻⁵ (cosine), batch 16 configurations, MSE of the
-total, weights of the best validation epoch kept (:func:`baselines.ednn.train_extensive`); every
-training image of the EDNN is first moved by a random exact symmetry (periodic translation by whole
-pixels, mirrors in x and y: :class:`SymmetryAugment`); the CNN trains on the images as they are
-(see :class:`CNNSheets`).
+total, weights of the best validation epoch kept (:func:`baselines.estimators.ednn.train_extensive`),
+the epochs and CNN of :data:`HYPER` (per config); every training image of the EDNN is first moved by
+a random exact symmetry (periodic translation by whole pixels, mirrors in x and y:
+:class:`SymmetryAugment`); the CNN trains on the images as they are (see :class:`CNNSheets`).
+
+The tools beside this module: :mod:`baselines.sheets.scale` (O(N) inference on huge sheets, sharded
+over dask workers) and :mod:`baselines.sheets.mc` (EDNN-driven Monte Carlo against Tersoff).
 """
 
 from __future__ import annotations
@@ -27,15 +31,15 @@ import torch
 import xarray as xr
 from torch import nn
 
-from baselines.ednn import EDNN, train_extensive
-from mdbench.core.task import ModelEntry, TaskData
+from baselines.estimators.ednn import EDNN, train_extensive
+from baselines.estimators.hyper import ByConfig
+from mdbench.core.task import ModelEntry, TaskData, TrainingReport
 from mdbench.systems.sheets import images
 from mdbench.systems.sheets.dataset import SHEETS
 from mdbench.systems.sheets.physics import composition
 from mdbench.systems.sheets.task import TASK, submission
 
 PAPER = "Mills et al., Chem. Sci. 10, 4129 (2019)"
-EPOCHS = {"tiny": 2, "small": 30, "full": 500}
 #: image intensities are Σ Z exp(…) ≤ ~7.5; dividing by this keeps the CNN inputs O(1)
 INPUT_SCALE = 7.0
 
@@ -84,11 +88,17 @@ def paper_cnn(size: int) -> SheetCNN:
     return SheetCNN(size, (64,) * 13, strides, 1024)
 
 
+#: training epochs and the CNN inside, per config (the paper's CNN on ``full``, its 256 px grid)
+HYPER = ByConfig("ednn/cnn", "sheets", {
+    "tiny": {"epochs": 2, "cnn": reduced_cnn},
+    "small": {"epochs": 30, "cnn": reduced_cnn},
+    "full": {"epochs": 500, "cnn": paper_cnn},
+})
+
+
 def architecture(config_name: str, pixels: int) -> dict:
-    """Focus, context (px) and the CNN builder for a dataset config (paper's on ``full``)."""
-    if config_name == "full":
-        return {"focus": pixels // 4, "context": pixels // 8, "cnn": paper_cnn}
-    return {"focus": pixels // 4, "context": pixels // 8, "cnn": reduced_cnn}
+    """Focus, context (px) and the CNN builder for a dataset config (:data:`HYPER`)."""
+    return {"focus": pixels // 4, "context": pixels // 8, "cnn": HYPER[config_name]["cnn"]}
 
 
 class SymmetryAugment(nn.Module):
@@ -123,7 +133,7 @@ class _SheetModel:
     """Shared fit/predict; subclasses build ``self.net`` and say which sets they take."""
 
     batch_size, lr, lr_min = 16, 1e-3, 1e-5
-    #: training epochs; None: :data:`EPOCHS` of the dataset config
+    #: training epochs; None: those of :data:`HYPER` for the dataset config
     epochs: int | None = None
     #: train on symmetry-moved images (:class:`SymmetryAugment`)
     augment = True
@@ -167,11 +177,14 @@ class _SheetModel:
         self.scale = float(np.std(y)) or 1.0
         self.history = train_extensive(
             SymmetryAugment(self.net) if self.augment else self.net, x, y, x_val=xv, y_val=yv,
-            epochs=self.epochs or EPOCHS.get(data.config.name, 30), batch_size=self.batch_size, lr=self.lr,
+            epochs=self.epochs or HYPER[data.config]["epochs"], batch_size=self.batch_size, lr=self.lr,
             lr_min=self.lr_min, seed=seed, progress=progress, target_scale=self.scale, predict=self.network,
             device=self.device)
         self.net.eval()
         return self
+
+    def training_report(self) -> TrainingReport:
+        return self.history.report
 
     def energies(self, ds: xr.Dataset, batch: int = 64) -> np.ndarray | None:
         """Predicted total energies (eV) of every configuration of ``ds`` (one cell), or None if not taken."""
@@ -221,7 +234,7 @@ class EDNNSheets(_SheetModel):
         """Σ of the network over the tiles (standardised units, float64 accumulation), streamed.
 
         ``tile_rows`` = (j0, j1): only the tiles whose focus block has y index j0 ≤ j < j1 (a band
-        of a sheet sharded over workers, see :mod:`baselines.sheets_scale`); all tiles if None.
+        of a sheet sharded over workers, see :mod:`baselines.sheets.scale`); all tiles if None.
         """
         device = next(self.net.parameters()).device
         renderer = images.TileRenderer(positions, numbers, cell, self.pixel, self.focus, self.context, device=device)

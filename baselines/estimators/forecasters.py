@@ -23,7 +23,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from baselines.training import EarlyStopping
+from baselines.estimators.training import EarlyStopping
+from mdbench.core.task import TrainingReport
 from mdbench.data.windows import history_windows
 
 HIDDEN = 32
@@ -79,6 +80,7 @@ class CoordinateForecaster:
         self.max_epochs, self.patience, self.seed = max_epochs, patience, seed
         # per-atom mode multiplies the samples by 3N (≈ 10⁶ on small): an epoch is a random subset
         self.samples_per_epoch = samples_per_epoch
+        self._report = TrainingReport()
 
     def _features(self, x: np.ndarray) -> torch.Tensor:
         """(n, h, N, 3) Å → network input, standardised with the training statistics."""
@@ -132,9 +134,14 @@ class CoordinateForecaster:
             if stopper.step(val, self.net):
                 break
         stopper.restore(self.net)
+        self._report = stopper.report
         self.net.cpu()  # forecasts run on the CPU
         self.val_mse = stopper.best_score
         return self
+
+    def training_report(self) -> TrainingReport:
+        """Epochs of the last :meth:`fit` and their seconds (early stopping's count)."""
+        return self._report
 
     @torch.inference_mode()
     def predict(self, histories: np.ndarray) -> np.ndarray:

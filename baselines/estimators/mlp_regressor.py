@@ -10,7 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from baselines.training import EarlyStopping
+from baselines.estimators.training import EarlyStopping
+from mdbench.core.task import TrainingReport
 
 ACTIVATIONS = {"leaky_relu": (lambda: nn.LeakyReLU(0.2), lambda x: np.where(x > 0, x, np.float32(0.2) * x)),
                "tanh": (nn.Tanh, np.tanh)}
@@ -34,6 +35,7 @@ class MLPRegressor:
                  batch_size: int = 256, lr: float = 1e-3, lr_min: float = 1e-5, patience: int = 5):
         self.hidden, self.activation = tuple(hidden), activation
         self.epochs, self.batch_size, self.lr, self.lr_min, self.patience = epochs, batch_size, lr, lr_min, patience
+        self._report = TrainingReport()
 
     def fit(self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *, seed: int = 0,
             progress=None) -> "MLPRegressor":
@@ -78,8 +80,13 @@ class MLPRegressor:
             if stopper.step(val, self.net):
                 break
         stopper.restore(self.net)
+        self._report = stopper.report
         self._export()
         return self
+
+    def training_report(self) -> TrainingReport:
+        """Epochs of the last :meth:`fit` and their seconds (early stopping's count)."""
+        return self._report
 
     def _export(self) -> None:
         """Weights as float32 numpy arrays, the output scaling folded into the last layer.  The input
@@ -101,7 +108,3 @@ class MLPRegressor:
             if k < len(self.weights) - 1:
                 h = act(h)
         return h
-
-    @property
-    def n_parameters(self) -> int:
-        return sum(w.size + b.size for w, b in self.weights)

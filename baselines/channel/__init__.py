@@ -13,7 +13,7 @@
   stable a posteriori.
 
 Training: Adam, lr 10⁻³ with cosine decay, batch 512, MSE of standardised outputs, the weights of
-the best validation epoch kept; epochs per config below.
+the best validation epoch kept; the epochs of :data:`HYPER` (per config).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import numpy as np
 import torch
 import xarray as xr
 
-from baselines.training import EarlyStopping
-from mdbench.core.task import ModelEntry, TaskData
+from baselines.estimators.hyper import ByConfig
+from baselines.estimators.training import EarlyStopping
+from mdbench.core.task import ModelEntry, TaskData, TrainingReport
 from mdbench.systems.channel import closures
 from mdbench.systems.channel.physics import LOCATIONS, Ops
 from mdbench.systems.channel.posteriori import TASK as POSTERIORI
@@ -34,7 +35,12 @@ from mdbench.systems.channel.task import TASK, les_grid, submission, tau_of, vel
 
 PAPER = "Stoffer et al., Geosci. Model Dev. 14, 3769 (2021); SURF white paper (2020)"
 SMAGORINSKY = "Smagorinsky, Mon. Weather Rev. 91, 99 (1963); van Driest, J. Aeronaut. Sci. 23, 1007 (1956)"
-EPOCHS = {"tiny": 2, "small": 80, "full": 100}
+#: training epochs of the patch MLPs per config (a priori; the a-posteriori closures are the same fits)
+HYPER = ByConfig("mlp/mlp-dissipative/mlp-wide", "channel", {
+    "tiny": {"epochs": 2},
+    "small": {"epochs": 80},
+    "full": {"epochs": 100},
+})
 HALF = 2  # 5×5×5 patches
 KEYS = list(LOCATIONS)
 #: array axis of the flux direction j of τ_ij ([x, y, z] → 0, 1, 2)
@@ -58,7 +64,7 @@ class SmagorinskyModel:
         fields = velocities(ds)
         with torch.no_grad():
             tau = self.closure(Ops(les_grid(ds)), float(ds.attrs["nu"]))(*fields)
-        return submission(tau, ds)
+        return submission(tau)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -231,7 +237,7 @@ class MLPModel:
         net.x_mean.copy_(x.mean(0))
         net.x_std.copy_(x.std(0).clamp(min=1e-6))
         net.y_std.copy_(((y ** 2 * m).sum(0) / m.sum(0)).sqrt().clamp(min=1e-8))
-        epochs = EPOCHS.get(data.config.name, 30)
+        epochs = HYPER[data.config]["epochs"]
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
         steps = epochs * max(1, len(x) // 512)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=1e-5)
@@ -263,8 +269,12 @@ class MLPModel:
                 val = float(loss_of(xv, yv, mv, sv))
             best.step(val, net)
         best.restore(net)
+        self._report = best.report
         self.net = net.eval()
         return self
+
+    def training_report(self) -> TrainingReport:
+        return self._report
 
     def closure(self, ops: Ops, nu: float | None = None) -> MLPClosure:
         return MLPClosure(self.net, ops, clip_backscatter=self.clip)
@@ -272,7 +282,7 @@ class MLPModel:
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         ds = data.inputs["test"]
         closure = self.closure(Ops(les_grid(ds)))
-        return submission(closure(*velocities(ds)), ds)
+        return submission(closure(*velocities(ds)))
 
 
 MODELS = [

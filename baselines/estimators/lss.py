@@ -2,12 +2,12 @@
 
 Three networks trained separately, as in the paper and the authors' code:
 
-1. encoder — an SRV (:mod:`baselines.srv`) on Cα pair distances + sin/cos of Cα pseudo-dihedrals,
-   latent dimension m at the gap of its timescale spectrum;
-2. propagator — an MDN (:mod:`baselines.mdn_propagator`, C = 24 kernels) on the latent trajectory
-   at lag τ, trained on the forward and time-reversed pairs;
-3. decoder — a cWGAN-GP (:mod:`baselines.cwgan`) generating aligned Cα coordinates given the latent
-   coordinates.
+1. encoder — an SRV (:mod:`baselines.estimators.srv`) on Cα pair distances + sin/cos of Cα
+   pseudo-dihedrals, latent dimension m at the gap of its timescale spectrum;
+2. propagator — an MDN (:mod:`baselines.estimators.mdn_propagator`, C = 24 kernels) on the latent
+   trajectory at lag τ, trained on the forward and time-reversed pairs;
+3. decoder — a cWGAN-GP (:mod:`baselines.estimators.cwgan`) generating aligned Cα coordinates given
+   the latent coordinates.
 
 Generation propagates all synthetic trajectories together in the latent space, then decodes every
 frame in large batches.
@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from baselines.cwgan import CWGAN
-from baselines.mdn_propagator import MDNPropagator
-from baselines.srv import SRV
+from baselines.estimators.cwgan import CWGAN
+from baselines.estimators.mdn_propagator import MDNPropagator
+from baselines.estimators.srv import SRV
+from mdbench.core.task import TrainingReport
 from mdbench.metrics.structure import align_to
 
 
@@ -54,7 +55,6 @@ class LatentSpaceSimulator:
         seed, progress = self.seed, self.progress
         srv_est = SRV(n_out=self.n_out, seed=seed, progress=progress, device=self.device)
         self.srv = srv_est.fit(features, lag, validation=val_features).fetch_model()
-        self.srv_history = srv_est.history
         self.m = self.latent_dim or self.srv.latent_dimension(self.n_out - 1)
         latent = [self.srv.transform(f, self.m) for f in features]
         val_latent = [self.srv.transform(f, self.m) for f in val_features]
@@ -65,10 +65,16 @@ class LatentSpaceSimulator:
         aligned = align_to(frames, align_reference).reshape(len(frames), -1)
         gan = CWGAN(max_generator_steps=self.generator_steps, seed=seed, progress=progress, device=self.device)
         self.decoder = gan.fit(aligned, np.concatenate(latent)).fetch_model()
+        self._report = srv_est.training_report() + mdn_est.training_report() + gan.training_report()
         self.start = latent[-1][-1]
         self.n_traj = n_trajectories
         self.propagator.simulate(10, self.start, seed)  # JIT-compile the sampler outside the timed predict
         return self
+
+    def training_report(self) -> TrainingReport:
+        """The three networks' reports summed (the encoder's and propagator's epochs; the decoder
+        trains in generator steps and adds none)."""
+        return self._report
 
     def latent_trajectories(self, n_frames: int, seed: int) -> np.ndarray:
         """Synthetic latent trajectories ``[n_traj, n_frames, m]`` at lag τ, all propagated together."""

@@ -22,7 +22,8 @@ from deeptime.decomposition import VAMP
 from torch import nn
 from tqdm.auto import tqdm
 
-from baselines.training import EarlyStopping
+from baselines.estimators.training import EarlyStopping
+from mdbench.core.task import TrainingReport
 from mdbench.data.windows import lagged_pairs
 
 
@@ -121,6 +122,7 @@ class SRV:
         self.max_epochs, self.patience, self.seed, self.progress = max_epochs, patience, seed, progress
         self.history: list[tuple[float, float]] = []
         self._model: SRVModel | None = None
+        self._report = TrainingReport()
 
     def fit(self, trajs: list[np.ndarray], lag: int, validation: list[np.ndarray]) -> "SRV":
         torch.manual_seed(self.seed)
@@ -156,12 +158,17 @@ class SRV:
             if stopper.step(val, net):
                 break
         stopper.restore(net)
+        self._report = stopper.report
         net.eval()
         with torch.no_grad():
             w, v, m = (t.cpu() for t in reversible_eigen(net(x0).double(), net(x1).double()))
         net.cpu()  # the fitted encoder transforms on the CPU
         self._model = SRVModel(net, mean, std, w.numpy(), v.numpy(), m.numpy(), lag)
         return self
+
+    def training_report(self) -> TrainingReport:
+        """Epochs of the last :meth:`fit` and their seconds (early stopping's count)."""
+        return self._report
 
     def fetch_model(self) -> SRVModel:
         if self._model is None:

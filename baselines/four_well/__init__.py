@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from baselines.mdn_propagator import MDNPropagator
-from baselines.msm_propagator import MSMPropagator
-from mdbench.core.task import ModelEntry, TaskData
+from baselines.estimators.mdn_propagator import MDNPropagator
+from baselines.estimators.msm_propagator import MSMPropagator
+from mdbench.core.task import ModelEntry, TaskData, TrainingReport
 from mdbench.data.windows import frames_at_lag, lag_frames, trajectories
 from mdbench.systems.four_well.references import trajectory
 from mdbench.systems.four_well.task import TASK
@@ -22,10 +22,13 @@ class MDNBaseline:
         train, val = trajectories(data.train, "x"), trajectories(data.val, "x")
         est = MDNPropagator(n_kernels=self.n_kernels, seed=seed, progress=progress, device=self.device)
         self.model = est.fit(train, lag_frames(data.config), validation=val).fetch_model()
-        self.history = est.history
+        self.history, self.report = est.history, est.training_report()
         self.x0 = train[-1][-1]
         self.model.simulate(1000, self.x0, seed)  # JIT-compile the sampler now, not inside the timed predict
         return self
+
+    def training_report(self) -> TrainingReport:
+        return self.report
 
     def predict(self, data: TaskData, *, seed: int):
         return trajectory(self.model.simulate(frames_at_lag(data.config), self.x0, seed))

@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from mdbench.core.task import TrainingReport
+
 
 def mlp(n_in: int, n_out: int, hidden: tuple[int, ...]) -> nn.Sequential:
     layers, width = [], n_in
@@ -120,6 +122,10 @@ class CWGAN:
         gen.eval().cpu()  # decoding runs on the CPU
         self._model = CWGANModel(gen, self.noise_dim, x_mean, x_std, c_mean, c_std)
         return self
+
+    def training_report(self) -> TrainingReport:
+        """No epochs: the GAN trains in generator steps, which count only in the fit time."""
+        return TrainingReport()
 
     def fetch_model(self) -> CWGANModel:
         if self._model is None:

@@ -22,7 +22,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from baselines.training import EarlyStopping
+from baselines.estimators.training import EarlyStopping
+from mdbench.core.task import TrainingReport
 from mdbench.data.windows import lagged_pairs
 
 
@@ -142,6 +143,7 @@ class MDNPropagator:
         self.time_reversed, self.seed, self.progress = time_reversed, seed, progress
         self.history: list[tuple[float, float]] = []
         self._model: MDNPropagatorModel | None = None
+        self._report = TrainingReport()
 
     def _pairs(self, trajs: list[np.ndarray], lag: int, lo, scale) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = lagged_pairs([(_as_2d(t) - lo) / scale for t in trajs], lag, time_reversed=self.time_reversed)
@@ -178,8 +180,13 @@ class MDNPropagator:
             if stopper.step(val, net):
                 break
         stopper.restore(net)
+        self._report = stopper.report
         self._model = MDNPropagatorModel(net.cpu(), lo, hi)  # sampling runs in numba, on the CPU
         return self
+
+    def training_report(self) -> TrainingReport:
+        """Epochs of the last :meth:`fit` and their seconds (early stopping's count)."""
+        return self._report
 
     def fetch_model(self) -> MDNPropagatorModel:
         if self._model is None:

@@ -9,8 +9,10 @@
 
 Training settings (both; deviations from the paper's Adam, lr 10⁻⁴, batch 2 000, 500 epochs on
 10⁵ configurations are chosen for the `small` budget on one CPU core and listed in the data card):
-Adam, lr 3·10⁻³ decaying along a cosine to 10⁻⁵, batch 20, the epochs below, MSE of the total
-energy, weights of the best validation epoch kept.
+Adam, lr 3·10⁻³ decaying along a cosine to 10⁻⁵, batch 20, the epochs of :data:`HYPER` (per
+config), MSE of the total energy, weights of the best validation epoch kept.
+
+:mod:`baselines.ising.scaling` beside this module measures the EDNN's inference cost vs lattice size.
 """
 
 from __future__ import annotations
@@ -21,13 +23,18 @@ import numpy as np
 import torch
 import xarray as xr
 
-from baselines.ednn import EDNN, MLP, paper_mlp, train_extensive
-from mdbench.core.task import ModelEntry, TaskData
+from baselines.estimators.ednn import EDNN, MLP, paper_mlp, train_extensive
+from baselines.estimators.hyper import ByConfig
+from mdbench.core.task import ModelEntry, TaskData, TrainingReport
 from mdbench.systems.ising.task import TASK, TRAIN_SIZE, input_spins, submission
 
 PAPER = "Mills et al., Chem. Sci. 10, 4129 (2019)"
-#: training epochs per config name (the model sees ~9 000 configurations per epoch on `small`)
-EPOCHS = {"tiny": 2, "small": 40, "full": 200}
+#: training epochs per config (the model sees ~9 000 configurations per epoch on `small`)
+HYPER = ByConfig("ednn*/dense", "ising", {
+    "tiny": {"epochs": 2},
+    "small": {"epochs": 40},
+    "full": {"epochs": 200},
+})
 
 
 def _training_arrays(data: TaskData) -> tuple[np.ndarray, ...]:
@@ -55,12 +62,15 @@ class _TorchEnergyModel:
         self.net = self.build()
         x, y, xv, yv = _training_arrays(data)
         self.history = train_extensive(
-            self.net, x, y, x_val=xv, y_val=yv, epochs=EPOCHS.get(data.config.name, 40),
+            self.net, x, y, x_val=xv, y_val=yv, epochs=HYPER[data.config]["epochs"],
             batch_size=self.batch_size, lr=self.lr, lr_min=self.lr_min, seed=seed, progress=progress,
             predict=self.evaluate, device=self.device,
         )
         self.net.eval()
         return self
+
+    def training_report(self) -> TrainingReport:
+        return self.history.report
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         out = {}

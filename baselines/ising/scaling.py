@@ -1,6 +1,6 @@
 """Inference cost of the EDNN vs lattice size: time per spin from 8×8 to 2048×2048.
 
-Run: ``python -m baselines.ising_scaling --out leaderboards/figures/ising__energy`` (one thread).
+Run: ``python -m baselines.ising.scaling --out mdbench/systems/ising/leaderboards/figures/ising__energy`` (one thread).
 The network is the ``ednn`` baseline's architecture (f = 1, c = 1, 9 → 288 → 64 → 64 → 1) with
 its initial weights: the cost of a forward pass does not depend on the weight values.  Every size
 is given the same number of spins (2²² = 4 194 304) as a batch of lattices, so the time per spin is
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from baselines.ednn import EDNN, paper_mlp
+from baselines.estimators.ednn import EDNN, paper_mlp
 from mdbench.plotting import save_figure
 from mdbench.systems.ising import physics as ising
 
@@ -64,7 +64,8 @@ def plot(data: dict, path: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}" if __spec__ else None,
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     torch.set_num_threads(1)

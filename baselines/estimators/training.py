@@ -8,9 +8,15 @@ import time
 
 from torch import nn
 
+from mdbench.core.task import TrainingReport
+
 
 class EarlyStopping:
     """Keep the best weights by a validation score; say when ``patience`` epochs brought no gain.
+
+    Every instance also counts the epochs it scored and the seconds they took (from its creation,
+    just before its training loop, to each :meth:`step`): :attr:`report`, which the model that
+    trains the network hands on through its ``training_report()`` hook.
 
     Parameters
     ----------
@@ -20,27 +26,26 @@ class EarlyStopping:
         ``True`` for scores such as VAMP-2, ``False`` for losses.
     """
 
-    #: epochs scored by every instance in this process, and the seconds they took (from an instance's
-    #: creation, just before its training loop, to each of its steps): ``mdbench run`` reads both
-    #: before and after a fit to report the epochs of all epoch-trained networks of a model and their
-    #: throughput, epochs/s, without the stages that train otherwise (the LSS's cWGAN counts steps)
-    epochs_completed = 0
-    epoch_seconds = 0.0
-
     def __init__(self, patience: int, min_delta: float = 1e-4, higher_is_better: bool = False):
         self.patience, self.min_delta, self.sign = patience, min_delta, -1.0 if higher_is_better else 1.0
         self.best, self.best_state, self.stale = math.inf, None, 0
+        self.epochs, self.epoch_seconds = 0, 0.0
         self._last_step = time.perf_counter()
 
     @property
     def best_score(self) -> float:
         return self.sign * self.best
 
+    @property
+    def report(self) -> TrainingReport:
+        """The epochs scored so far by this instance and their seconds."""
+        return TrainingReport(self.epochs, self.epoch_seconds)
+
     def step(self, score: float, model: nn.Module) -> bool:
         """Record this epoch's validation ``score``; returns ``True`` when training should stop."""
         now = time.perf_counter()
-        EarlyStopping.epochs_completed += 1
-        EarlyStopping.epoch_seconds += now - self._last_step
+        self.epochs += 1
+        self.epoch_seconds += now - self._last_step
         self._last_step = now
         if self.sign * score < self.best - self.min_delta:
             self.best, self.best_state, self.stale = self.sign * score, copy.deepcopy(model.state_dict()), 0

@@ -1,6 +1,6 @@
-"""Baselines of the ``trpcage-like/simulator`` task: the latent space simulator (:mod:`baselines.lss`,
-with the spectral-gap and the paper's latent dimension) and a Markov state model, its classical
-competitor."""
+"""Baselines of the ``trpcage-like/simulator`` task: the latent space simulator
+(:mod:`baselines.estimators.lss`, with the spectral-gap and the paper's latent dimension) and a Markov
+state model, its classical competitor."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import xarray as xr
 from deeptime.decomposition import TICA
 
-from baselines.lss import LatentSpaceSimulator
-from baselines.msm_propagator import MSMPropagator
-from mdbench.core.task import ModelEntry, TaskData
+from baselines.estimators.lss import LatentSpaceSimulator
+from baselines.estimators.msm_propagator import MSMPropagator
+from mdbench.core.task import ModelEntry, TaskData, TrainingReport
 from mdbench.data.windows import frames_at_lag, lag_frames, trajectories
 from mdbench.systems.trpcage_like.features import N_ATOMS, pairwise_distances
 from mdbench.systems.trpcage_like.physics import native_structure
@@ -62,7 +62,8 @@ class MSMBaseline:
 
 
 class LSSBaseline:
-    """The latent space simulator on this task's data (see :class:`baselines.lss.LatentSpaceSimulator`)."""
+    """The latent space simulator on this task's data
+    (see :class:`baselines.estimators.lss.LatentSpaceSimulator`)."""
 
     def __init__(self, device: str = "cpu", **hyper):
         self.hyper, self.device = hyper, device
@@ -73,6 +74,9 @@ class LSSBaseline:
             lag_frames(data.config), align_reference=native_structure(),
             n_trajectories=int(data.config["n_trajectories"]))
         return self
+
+    def training_report(self) -> TrainingReport:
+        return self.lss.training_report()
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         return submission(self.lss.simulate(frames_at_lag(data.config), seed))

@@ -7,8 +7,8 @@ import functools
 import numpy as np
 import xarray as xr
 
-from baselines.forecasters import fit_grid
-from mdbench.core.task import ModelEntry, TaskData
+from baselines.estimators.forecasters import fit_grid
+from mdbench.core.task import ModelEntry, TaskData, TrainingReport
 from mdbench.data.windows import trajectories
 from mdbench.systems.md_forecast.task import forecast_dataset, grid
 
@@ -24,6 +24,10 @@ class ForecastBaseline:
         train, val = trajectories(data.train, "ca"), trajectories(data.val, "ca")
         self.models = fit_grid(self.arch, self.mode, train, val, grid(cfg), seed, progress, device=self.device)
         return self
+
+    def training_report(self) -> TrainingReport:
+        """The epochs of every (h, L) network of the grid, summed."""
+        return sum((m.training_report() for m in self.models.values()), TrainingReport())
 
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         cfg = data.config

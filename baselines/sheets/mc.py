@@ -3,7 +3,7 @@ against the Tersoff potential (LAMMPS), compared through the radial distribution
 
 Run (trains the ``ednn`` baseline on ``sheets``/``small`` first unless ``--weights`` is given)::
 
-    MDBENCH_HOME=… python -m baselines.sheets_mc --out leaderboards/figures/sheets__energy
+    MDBENCH_HOME=… python -m baselines.sheets.mc --out mdbench/systems/sheets/leaderboards/figures/sheets__energy
 
 Three ensembles of the 60-atom cell at 1000 K:
 
@@ -227,7 +227,8 @@ def main() -> None:
 
     from mdbench.plotting import save_figure
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}" if __spec__ else None,
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--sweeps", type=int, default=600)
     parser.add_argument("--equilibration", type=int, default=100)

@@ -12,8 +12,9 @@ each 2 hidden layers × 64 neurons (the paper's choice among 1–3 layers of 32�
   ln(Planck source) and ssa, standardised; τ = exp(·) × N_dry at prediction.
 
 Training (our choices for the `small` budget on one core; the appendix gives no training recipe):
-Adam, lr 10⁻³ cosine-decayed to 10⁻⁵, batch 256, MSE, best validation epoch kept, the epochs below.
-Inference is a plain batched matrix product in numpy float32 (:class:`baselines.mlp_regressor.MLPRegressor`).
+Adam, lr 10⁻³ cosine-decayed to 10⁻⁵, batch 256, MSE, best validation epoch kept, the epochs of
+:data:`HYPER` (per config).  Inference is a plain batched matrix product in numpy float32
+(:class:`baselines.estimators.mlp_regressor.MLPRegressor`).
 """
 
 from __future__ import annotations
@@ -23,15 +24,21 @@ import functools
 import numpy as np
 import xarray as xr
 
-from baselines.mlp_regressor import MLPRegressor
-from mdbench.core.task import ModelEntry, TaskData
+from baselines.estimators.hyper import ByConfig
+from baselines.estimators.mlp_regressor import MLPRegressor
+from mdbench.core.task import ModelEntry, TaskData, TrainingReport
 from mdbench.systems.rfmip.dataset import GASES, PROPERTIES
 from mdbench.systems.rfmip.task import TASK, TAU_FLOOR, submission
 
 PAPER = "Veerman, van Heerwaarden et al., SURF white paper (2020), appendix on machine-learned radiation"
 #: RRTMGP's lower/upper atmosphere boundary (press_ref_trop of the k-distributions), Pa
 P_TROP = 9948.431
-EPOCHS = {"tiny": 2, "small": 40, "full": 100}
+#: training epochs of every one of the eight MLPs, per config
+HYPER = ByConfig("mlp/mlp-3x128", "rfmip", {
+    "tiny": {"epochs": 2},
+    "small": {"epochs": 40},
+    "full": {"epochs": 100},
+})
 TAU_PROPS = ("lw_tau", "sw_tau")
 
 
@@ -62,7 +69,7 @@ class GasOpticsMLP:
     def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "GasOpticsMLP":
         x, xv = features(data.train), features(data.val)
         lower, lower_v = data.train["p_lay"].values.ravel() > P_TROP, data.val["p_lay"].values.ravel() > P_TROP
-        epochs = EPOCHS.get(data.config.name, 25)
+        epochs = HYPER[data.config]["epochs"]
         self.nets = {}
         for k, prop in enumerate(PROPERTIES):
             y, yv = targets(data.train, prop), targets(data.val, prop)
@@ -73,6 +80,10 @@ class GasOpticsMLP:
                 self.nets[prop, part] = MLPRegressor(self.hidden, epochs=epochs).fit(
                     x[sel], y[sel], xv[sel_v], yv[sel_v], seed=seed + k, progress=report)
         return self
+
+    def training_report(self) -> TrainingReport:
+        """The eight networks' epochs and seconds, summed."""
+        return sum((net.training_report() for net in self.nets.values()), TrainingReport())
 
     def _predict(self, ds: xr.Dataset) -> dict[str, np.ndarray]:
         x = features(ds)

@@ -16,6 +16,7 @@ way (circular padding and ``unfold`` along three axes).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -23,8 +24,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from baselines.training import EarlyStopping
+from baselines.estimators.training import EarlyStopping
 from mdbench.core.errors import MdbenchError
+from mdbench.core.task import TrainingReport
 
 
 class TilingError(MdbenchError):
@@ -126,6 +128,15 @@ def paper_mlp(focus: int, context: int, hidden: Sequence[int] | None = None) -> 
     return MLP(n_in, hidden if hidden is not None else (32 * n_in, 64, 64))
 
 
+@dataclass
+class TrainingHistory:
+    """What :func:`train_extensive` did: the MSE of every epoch and the epochs' report."""
+
+    train_mse: list[float] = field(default_factory=list)
+    val_mse: list[float] = field(default_factory=list)
+    report: TrainingReport = TrainingReport()
+
+
 def train_extensive(
     model: nn.Module,
     x: np.ndarray,
@@ -142,7 +153,7 @@ def train_extensive(
     target_scale: float = 1.0,
     predict: Callable[[torch.Tensor], torch.Tensor] | None = None,
     device: str = "cpu",
-) -> dict[str, list[float]]:
+) -> TrainingHistory:
     """Adam on the MSE of the summed prediction; keeps the weights of the best validation epoch.
 
     Parameters
@@ -167,7 +178,7 @@ def train_extensive(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=lr_min) if lr_min is not None else None)
     evaluate = predict or model
-    history: dict[str, list[float]] = {"train_mse": [], "val_mse": []}
+    history = TrainingHistory()
     best = EarlyStopping(patience=epochs + 1, min_delta=0.0)  # never stops early: keeps the best epoch
     for _ in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
         model.train()
@@ -185,9 +196,10 @@ def train_extensive(
         model.eval()
         with torch.no_grad():
             val = nn.functional.mse_loss(evaluate(xv).reshape(len(yv)), yv).item()
-        history["train_mse"].append(total / len(xt))
-        history["val_mse"].append(val)
+        history.train_mse.append(total / len(xt))
+        history.val_mse.append(val)
         best.step(val, model)
     best.restore(model)
+    history.report = best.report
     model.cpu()  # predictions run on the CPU
     return history

@@ -2,13 +2,13 @@
 
 Compute the energy of the paper's 35.2-million-atom porous sheet (1.0 µm²)::
 
-    python -m baselines.sheets_scale --side 10000 --out runs/sheets_scale            # CPU, one thread
-    python -m baselines.sheets_scale --side 10000 --device cuda --out runs/sheets_scale
+    python -m baselines.sheets.scale --side 10000 --out runs/sheets_scale            # CPU, one thread
+    python -m baselines.sheets.scale --side 10000 --device cuda --out runs/sheets_scale
 
 and the atoms/s-vs-N curve (``--sizes 1e3 1e4 1e5 1e6``).  Shard the big sheet over dask workers::
 
-    python -m baselines.sheets_scale --side 10000 --workers 2 --out DIR              # local cluster
-    python -m baselines.sheets_scale --side 10000 --scheduler tcp://HOST:8786 --out DIR
+    python -m baselines.sheets.scale --side 10000 --workers 2 --out DIR              # local cluster
+    python -m baselines.sheets.scale --side 10000 --scheduler tcp://HOST:8786 --out DIR
 
 (:func:`sharded_energy`).  The sheet is built by
 :func:`mdbench.systems.sheets.physics.porous_sheet_fast` (≈ 35.1 M atoms for ``--side 10000`` Å),
@@ -171,7 +171,8 @@ def sharded_energy(repeats: tuple[int, int], m: EDNNSheets, *, seed: int = 0, sh
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}" if __spec__ else None,
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--side", type=float, help="edge of one square porous sheet (Å); 10000 = 1.0 µm²")
     parser.add_argument("--sizes", type=float, nargs="*", default=(), help="atom counts of a scaling curve")
     parser.add_argument("--device", default="cpu")
