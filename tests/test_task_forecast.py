@@ -219,6 +219,10 @@ def test_smoke_adk_tiny_end_to_end(tmp_path, monkeypatch):
             assert metrics["ffnn-atom"] == pytest.approx(model, rel=1e-5)
 
 
+#: a yardstick speed-up below this means another job holds the second core: the claim cannot be measured
+FREE_SECOND_CORE = 1.6
+
+
 @pytest.mark.benchmark(group="training threads")
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
 def test_training_on_two_threads_beats_one(benchmark):
@@ -239,12 +243,25 @@ def test_training_on_two_threads_beats_one(benchmark):
         CoordinateForecaster("lstm", "atom", 10, 15, max_epochs=3, patience=10).fit(trajs[:1], trajs[1:])
         return time.perf_counter() - start
 
+    a = torch.randn(768, 768)
+
+    def yardstick(threads):  # what two threads give right now on work that parallelises perfectly
+        torch.set_num_threads(threads)
+        start = time.perf_counter()
+        for _ in range(20):
+            a @ a
+        return time.perf_counter() - start
+
     try:
         fit(2)  # warm-up
-        rounds = [(fit(1), fit(2)) for _ in range(3)]  # interleaved, so a busy neighbour slows both alike
+        rounds = [(fit(1), fit(2), yardstick(1), yardstick(2)) for _ in range(3)]  # interleaved
         benchmark.pedantic(fit, args=(2,), rounds=1, iterations=1)
     finally:
         torch.set_num_threads(before)
+    free = min(r[2] for r in rounds) / min(r[3] for r in rounds)
+    if free < FREE_SECOND_CORE:
+        pytest.skip(f"a matrix product runs only {free:.2f}× faster on two threads than on one here: the machine "
+                    "has no second free core to measure the training speed-up on")
     one, two = min(r[0] for r in rounds), min(r[1] for r in rounds)
     benchmark.extra_info.update({"epochs_per_second_1_thread": 3 / one, "epochs_per_second_2_threads": 3 / two,
                                  "speedup": one / two})
