@@ -7,13 +7,13 @@ BIN := $(VENV)/bin
 MODEL ?= mdn
 CONFIG ?= small
 
-.PHONY: setup setup-fidelity benchmark forecast-sweep test test-slow test-all rescore clean
+.PHONY: setup setup-fidelity benchmark forecast-sweep test test-slow test-all rescore site clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[all,test]'
 	touch $@
 
 # Optional: GPAW (PBE) for the sheets fidelity subset (mdbench/systems/sheets/cards/sheets.md).  Builds GPAW against the
@@ -50,6 +50,11 @@ test-all: setup
 # it needs first: the ADK and SMD configs take long on 2 cores, see their data cards).
 rescore: setup
 	$(BIN)/mdbench leaderboard --rescore --generate
+
+# The static website (boards, data cards, generation records, figures) from the committed files into
+# site/; open site/index.html (works from file://, offline). Its browser test: tests/test_site.py.
+site: setup
+	$(BIN)/mdbench site build --out site
 
 clean:
 	rm -rf $(VENV) runs build .pytest_cache .benchmarks

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import mdbench.systems
 from mdbench.core.errors import MdbenchError, unknown
+from mdbench.core.extras import missing_extra
 from mdbench.core.spec import DatasetSpec
 from mdbench.core.system import System
 from mdbench.core.task import ModelEntry, Task
@@ -86,7 +87,13 @@ def resolve(ref: str) -> Any:
     module, _, attribute = ref.partition(":")
     try:
         return getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError) as exc:
+    except ImportError as exc:
+        install = missing_extra(exc, module)
+        if install:  # an engine or the ML stack of a light install
+            raise MdbenchError(f"{ref} needs {exc.name!r}, which is not installed; {install}") from None
+        raise MdbenchError(f"cannot import {ref} ({type(exc).__name__}: {exc}); is the system installed with its "
+                           "dependencies (`make setup`)?") from None
+    except AttributeError as exc:
         raise MdbenchError(f"cannot import {ref} ({type(exc).__name__}: {exc}); is the system installed with its "
                            "dependencies (`make setup`)?") from None
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -51,6 +53,23 @@ def _output_file(path: str) -> Path:
     return out
 
 
+def _output_dir(path: Path, what: str) -> Path:
+    """A directory the command will create or write into at the end: checked now, before any work (training)
+    is done.  Its nearest existing ancestor must be a directory this process may write into."""
+    path = Path(path)
+    probe = path
+    try:
+        while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise MdbenchError(f"{what} {path}: {probe} is not a directory; choose another path")
+        if not os.access(probe, os.W_OK | os.X_OK):  # read-only filesystems say so here even to root
+            raise MdbenchError(f"{what} {path}: {probe} is not writable; choose another path")
+    except OSError as exc:
+        raise MdbenchError(f"{what} {str(path)[:80]}: {exc.strerror or exc}") from None
+    return path
+
+
 def _cmd_list(args) -> None:
     print("datasets:")
     for name in catalog.dataset_names():
@@ -75,7 +94,7 @@ def _cmd_generate(args) -> None:
     spec = catalog.dataset(args.name)
     record_to = _generation_record_dir(args.name) if args.record else None  # refused before any work
     path = store.generate(spec, args.config, force=args.force, workers=args.workers, scheduler=args.scheduler,
-                          platform=args.platform, progress=not args.quiet)
+                          platform=args.platform, progress="lines" if args.quiet else True)
     manifest = store.read_manifest(spec, args.config)
     platform = f" on {manifest['platform']}" if manifest["platform"] else ""
     print(f"{manifest['name']}/{manifest['config']} v{manifest['version']}{platform} at {path}")
@@ -140,13 +159,49 @@ def _cmd_export(args) -> None:
 
     spec = catalog.dataset(args.name)
     out = Path(args.out or f"{spec.name}-{args.config or spec.default_config}-{args.split}-hf")
-    hf = to_hf(store.load(spec, args.config, args.split), row_dim=spec.shard_dim)
-    try:
-        hf.save_to_disk(str(out))
-    except OSError as exc:
-        raise MdbenchError(f"cannot write {out}: {exc.strerror or exc}") from None
+    ds = store.load(spec, args.config, args.split)
+    row_dim = spec.shard_dim if spec.shard_dim in ds.dims else None  # else the first dimension of the data
+    hf = to_hf(ds, row_dim, card=catalog.card_path(spec.name))
+    _save_hf(hf, out)
     print(f"wrote {hf.num_rows} rows with features {list(hf.features)} to {out} "
           "(load with datasets.load_from_disk)")
+
+
+def _cmd_croissant(args) -> None:
+    from mdbench.data import croissant, store
+
+    spec = catalog.dataset(args.name)
+    cfg = spec.config(args.config)
+    out = _output_file(args.out or f"{spec.name}-{cfg.name}-croissant.json")
+    manifest = store.read_manifest(spec, cfg.name)
+    doc = croissant.build(spec, cfg, manifest, store.dataset_dir(spec, cfg.name), card=catalog.card_path(spec.name),
+                          base=out.parent, lock=store._HDF5_LOCK)
+    croissant.write(out, doc)
+    print(f"wrote {out}: Croissant 1.0, {len(doc['distribution'])} files with sha256, record sets "
+          f"{', '.join(r['name'] for r in doc['recordSet'])}")
+
+
+def _save_hf(hf, out: Path) -> None:
+    """Save into a hidden directory beside ``out`` and move it into place only when complete: a full disk or
+    an unwritable place leaves no partial output (nor a 0-byte ``.arrow``), an existing ``out`` stays as it was."""
+    import shutil
+
+    from mdbench.core.atomic import DENIED, FULL, write_errors
+
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with write_errors(out):
+            try:
+                hf.save_to_disk(str(tmp))
+                if out.is_dir() and not out.is_symlink():
+                    shutil.rmtree(out)
+                os.replace(tmp, out)
+            except OSError as exc:  # neither full nor read-only (write_errors maps those): still one line
+                if exc.errno in FULL | DENIED:
+                    raise
+                raise MdbenchError(f"cannot write {out}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _cmd_run(args) -> None:
@@ -161,6 +216,10 @@ def _cmd_run(args) -> None:
     entries = [catalog.model(task.name, name) for name in names]  # every name checked before any work
     if args.record:
         leaderboard.record_dir(task.name)  # an installed copy says so now, not after the training
+    # every place written at the end is checked now: an unwritable one must not cost a training
+    _output_dir(Path(args.out) if args.out else Path("runs"), "--out")
+    if not args.no_leaderboard and not args.record:
+        _output_dir(args.leaderboard_dir or leaderboard.run_dir(), "--leaderboard-dir")
     for entry in entries:
         out = Path(args.out) / entry.name if args.out and len(entries) > 1 else (Path(args.out) if args.out else None)
         result = run(task, entry, config=config.name, seed=args.seed, outdir=out, device=args.device,
@@ -187,8 +246,13 @@ def _cmd_score(args) -> None:
                         engine_items_per_second=task.engine_items_per_second(data))
     info = task.info_by_name()
     print(f"{task.name}: model {meta['model']} (config {config.name}, seed {meta['seed']}, code {meta['code']})")
+    from mdbench.benchmark.external import score_context_lines  # primary metric, references, rank
+
+    for line in score_context_lines(task, config.name, scores):
+        print(line)
     if "items_per_second" in meta:
         print("note: timings use the items_per_second the submission reports")
+    print("all metrics:")
     for name, est in scores.items():
         err = f" ± {est.stderr:.3g}" if est.stderr is not None else ""
         n = f" (n={est.n}{', weak' if est.weak else ''})" if est.n is not None and est.stderr is not None else ""
@@ -215,6 +279,9 @@ def _cmd_leaderboard(args) -> None:
 
     if args.update and not (args.rescore and args.task):
         raise MdbenchError("--update goes with --rescore and one task: `mdbench leaderboard --rescore --update TASK`")
+    if args.timing and (not args.rescore or args.update):
+        raise MdbenchError("--timing goes with --rescore and never rewrites entries: `mdbench leaderboard --rescore "
+                           "--timing [TASK]`")
     if args.render:
         if not args.task:
             raise MdbenchError("--render re-renders one board: `mdbench leaderboard --render TASK`")
@@ -223,6 +290,10 @@ def _cmd_leaderboard(args) -> None:
     if args.check or args.rescore:
         lines = (leaderboard.rescore(args.dir, args.task, generate_missing=args.generate, update=args.update)
                  if args.rescore else leaderboard.check(args.dir, args.task))
+        if args.timing:
+            from mdbench.benchmark.retime import rescore_timing
+
+            lines += rescore_timing(args.dir, args.task, generate_missing=args.generate)
         for line in lines:
             print(line)
         return
@@ -238,8 +309,25 @@ def _cmd_leaderboard(args) -> None:
     print(leaderboard.render(task, args.config, directory=directory))
 
 
+def _plain_text(text: str) -> str:
+    """Help text without reStructuredText markup: ````x```` and ``:role:`x``` become x."""
+    return re.sub(r"(?::[a-z]+:)?`{1,2}([^`]+)`{1,2}", r"\1", text)
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    import mdbench
+
+    try:
+        return metadata.version("mdbench")
+    except metadata.PackageNotFoundError:  # a source tree on the path, not installed
+        return mdbench.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="mdbench", description=__doc__.splitlines()[0])
+    p = _Parser(prog="mdbench", description=_plain_text(__doc__.splitlines()[0]))
+    p.add_argument("--version", action="version", version=f"mdbench {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="datasets, configs, tasks and models").set_defaults(fn=_cmd_list)
     tools = sub.add_parser("tools", help="the systems' own tools (see `mdbench tools --help`)").add_subparsers(
@@ -260,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=_positive_int, help="shards on a local dask.distributed cluster of N processes")
     g.add_argument("--scheduler", help="address of an existing dask.distributed scheduler (shared filesystem)")
     g.add_argument("--platform", help="engine platform, e.g. Reference, CPU, CUDA, OpenCL (see `mdbench list`)")
-    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--quiet", action="store_true", help="no progress bar, one line per finished shard")
     g.add_argument("--record", action="store_true",
                    help="copy the manifest (hashes, wall time, throughput) to the system's cards/generation/ for the card")
     g.set_defaults(fn=_cmd_generate)
@@ -275,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["hf"], default="hf")
     e.add_argument("--out", help="output directory")
     e.set_defaults(fn=_cmd_export)
+    cr = dsub.add_parser("croissant", help="write the MLCommons Croissant 1.0 metadata (JSON-LD) of a generated config")
+    dataset_args(cr)
+    cr.add_argument("--out", help="output file (default: ./NAME-CONFIG-croissant.json; every generated dataset "
+                                  "also has a croissant.json beside its splits)")
+    cr.set_defaults(fn=_cmd_croissant)
 
     r = sub.add_parser("run", help="train a model, score it with the references, update a leaderboard")
     r.add_argument("task")
@@ -313,9 +406,18 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--render", action="store_true", help="re-render the board's Markdown table from its JSON")
     lb.add_argument("--update", action="store_true",
                     help="with --rescore: re-score with the task's current metric set and rewrite the entries")
+    lb.add_argument("--timing", action="store_true",
+                    help="with --rescore: re-derive every timing metric from its prediction file and a fresh "
+                         "measurement of the task's yardstick (median of 3, with spread); fail outside a 2× band")
     lb.add_argument("--dir", type=Path,
                     help="leaderboard directory (default: ./runs/leaderboards after a run, else the committed boards)")
     lb.set_defaults(fn=_cmd_leaderboard)
+    from mdbench.site.commands import add_parser as add_site_parser  # `mdbench site build --out DIR`
+
+    add_site_parser(sub, _Parser)
+    from mdbench.benchmark.external import add_parsers as add_external_parsers  # `task show|template`, `submit`
+
+    add_external_parsers(sub, _Parser)
     _add_system_commands({"data": dsub, "tools": tools})
     return p
 

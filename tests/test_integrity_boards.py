@@ -70,6 +70,8 @@ def test_the_entry_hash_is_required(board, capsys):
     (lambda e: e.update(seed=7), "the entry was relabelled"),
     (lambda e: e.update(model="persistence2"), "the entry was relabelled"),
     (lambda e: e.update(role="physics reference"), "but 'msm' is a model"),
+    (lambda e: e.update(dataset_version="0.9.0"), "recorded on dataset version '0.9.0'"),  # found by test_fuzz
+    (lambda e: e.update(command=e["command"].replace("--seed 0", "--seed 3")), "does not reproduce it"),  # idem
 ])
 def test_a_resealed_edit_fails_the_rescore(board, change, message, capsys):
     _edit(board, lambda es: change(_entry(es)), manifest=True)

@@ -63,7 +63,7 @@ def test_hand_edited_entries_fail_the_check(msm_run, capsys):
     board["entries"][0]["command"] = "python my_script.py"
     path.write_text(json.dumps(board))
     assert main(["leaderboard", "--check"]) == 2
-    assert "does not match '^mdbench run '" in capsys.readouterr().err
+    assert "does not match '^mdbench (run|submit) '" in capsys.readouterr().err
     del board["entries"][0]["metrics"]["t1"]
     board["entries"][0]["command"] = "mdbench run x"
     path.write_text(json.dumps(board))

@@ -202,7 +202,9 @@ def test_score_command_reads_a_submission_file(tiny_ising, tmp_path, capsys):
     """A file whose 8×8 energies are all 6.4 J too high: the command reports 0.1 J per spin (6.4 J / 64)."""
     from mdbench.benchmark.submission import write_submission
 
-    path = write_submission(submission({8: _truth(8) + 6.4}), tmp_path / "sub.nc", task=TASK,
+    energies = submission({8: _truth(8) + 6.4})
+    energies = energies.assign_coords(sample_8=np.arange(energies.sizes["sample_8"]))  # rows carry their labels
+    path = write_submission(energies, tmp_path / "sub.nc", task=TASK,
                             model="mine", code="x", config="tiny", seed=0)
     assert main(["score", TASK, str(path), "--json", str(tmp_path / "scores.json")]) == 0
     assert "mae_per_spin_8" in capsys.readouterr().out

@@ -32,7 +32,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import pickle
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -40,6 +42,7 @@ import numpy as np
 import torch
 
 from baselines.sheets import EDNNSheets, species_counts
+from mdbench.core.errors import MdbenchError
 from mdbench.data.sharding import run_shards
 from mdbench.systems.sheets import images, physics
 from mdbench.systems.sheets.dataset import SHEETS
@@ -67,9 +70,28 @@ def porous_of_atoms(n_atoms: float, seed: int = 0) -> physics.Sheet:
 def model(device: str = "cpu", weights: Path | None = None) -> EDNNSheets:
     m = EDNNSheets(device=device).initialise(SHEETS.config("small"))
     if weights is not None:
-        m.net.load_state_dict(torch.load(weights, map_location="cpu"))
+        state = load_weights(weights)
+        try:
+            m.net.load_state_dict(state)
+        except RuntimeError as exc:  # keys or shapes of another network
+            raise MdbenchError(f"--weights {weights}: not a state dict of the sheets EDNN "
+                               f"({str(exc).splitlines()[0]})") from None
     m.net.to(device)
     return m
+
+
+def load_weights(path: Path) -> dict:
+    """A state dict loaded with ``weights_only=True``: tensors and plain containers only, so a file that would
+    run code while it is unpickled is refused (one line), never executed."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, EOFError, RuntimeError, ValueError, pickle.UnpicklingError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MdbenchError(f"--weights {path}: not a plain torch state dict ({first}); save one with "
+                           "`torch.save(net.state_dict(), path)`") from None
+    if not isinstance(state, dict):
+        raise MdbenchError(f"--weights {path}: holds a {type(state).__name__}, not a state dict")
+    return state
 
 
 def peak_memory() -> dict:
@@ -222,4 +244,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except MdbenchError as err:
+        print(f"mdbench: error: {err}", file=sys.stderr)
+        raise SystemExit(err.exit_code) from None

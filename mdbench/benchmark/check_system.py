@@ -107,9 +107,13 @@ def card_problems(system: System, dataset: str) -> list[str]:
         problems.append(f"{path}: quote generation times in seconds from the record")
     tree = system.source_tree()
     if tree is not None:  # an installed copy carries no source tree to resolve paths against
-        # a path into one of the tree's own folders (not, say, into another package's data) must exist
-        missing = sorted({p for p in CODE_PATH.findall(text)
-                          if (tree / p.split("/")[0]).is_dir() and not (tree / p).exists()})
+        # a path into the tree's own code (a package of it, or its tests) must exist; paths into another
+        # package's data or into a user's run folder are not the tree's to check
+        def own(path: str) -> bool:
+            top = tree / path.split("/")[0]
+            return (top / "__init__.py").is_file() or top.name == "tests"
+
+        missing = sorted({p for p in CODE_PATH.findall(text) if own(p) and not (tree / p).exists()})
         if missing:
             problems.append(f"{path}: names files that do not exist in {tree}: {missing}")
     return problems

@@ -58,7 +58,15 @@ ENTRY_SCHEMA = {
         "dataset_sha256": _SHA256,
         "mdbench_version": {"type": "string"},
         "date": {"type": "string", "format": "date-time"},
-        "command": {"type": "string", "pattern": "^mdbench run "},
+        "command": {"type": "string", "pattern": "^mdbench (run|submit) "},
+        # "external": scored from a file and a model card (`mdbench submit`), not reproduced; absent or
+        # "reproduced": written by `mdbench run`
+        "origin": {"enum": ["external", "reproduced"]},
+        "card": {  # an external entry's model card, stored beside its predictions
+            "type": "object", "additionalProperties": False, "required": ["file", "sha256"],
+            "properties": {"file": {"type": "string", "pattern": r"^predictions/[A-Za-z0-9_./+-]+\.ya?ml$"},
+                           "sha256": _SHA256},
+        },
         "code": {"type": "string"},
         "device": {"type": "string"},
         "training": {  # throughput of the fit that made the predictions (not re-scored)
@@ -154,6 +162,9 @@ def read(task: Task, directory: Path | None = None, *, allow_stale: bool = False
         board = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise LeaderboardError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no board is like that
+        raise LeaderboardError(f"{path}: nested too deep to be a leaderboard; restore it from version control or "
+                               "re-create it with `mdbench run`") from None
     _validate(board, task, path, allow_stale=allow_stale)
     return board["entries"]
 
@@ -245,6 +256,14 @@ def _fmt(rec: dict | None) -> str:
     return text
 
 
+#: the public name of the one-cell format of a metric record (value ± stderr (n=…))
+format_metric = _fmt
+#: how the rendered table marks an external entry, and the legend under a table holding one
+EXTERNAL_MARK = "†"
+EXTERNAL_LEGEND = (f"{EXTERNAL_MARK} external — scored, not reproduced (`mdbench submit` with a model card); every "
+                   "other entry is reproduced by `mdbench run` (its command is in the JSON).")
+
+
 def _sort_key(entry: dict, metric: str, higher_is_better: bool) -> float:
     value = decode_number(entry["metrics"].get(metric, {}).get("value"))
     if value is None or math.isnan(value):
@@ -288,9 +307,13 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
                   "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for e in rows:
             name = f"**{e['model']}**" if e["role"] == "model" else e["model"]
+            if e.get("origin") == "external":
+                name += f" {EXTERNAL_MARK}"
             cells = [name, e["role"]] + [_fmt(e["metrics"].get(c)) for c in cols] + [
                 _fmt_training(e.get("training")), str(e["seed"]), e["date"][:10]]
             lines.append("| " + " | ".join(cells) + " |")
+        if any(e.get("origin") == "external" for e in rows):
+            lines += ["", EXTERNAL_LEGEND]
     return "\n".join(lines)
 
 
@@ -345,7 +368,27 @@ def _check_entry(entry: dict, directory: Path, where: str) -> Path | None:
         raise LeaderboardError(f"{where} ({entry['model']}): prediction file {path} is missing")
     if sha256_file(path) != entry["predictions"]["sha256"]:
         raise LeaderboardError(f"{where} ({entry['model']}): prediction file {path} differs from the one recorded")
+    _check_card(entry, directory, where)
     return path
+
+
+def _check_card(entry: dict, directory: Path, where: str) -> None:
+    """An external entry has a model card beside its predictions: present, unchanged and valid."""
+    from mdbench.benchmark import model_card
+
+    if entry.get("origin") != "external":
+        if "card" in entry:
+            raise LeaderboardError(f"{where} ({entry['model']}): a model card on an entry not marked external")
+        return
+    if "card" not in entry:
+        raise LeaderboardError(f"{where} ({entry['model']}): an external entry without its model card; submit it "
+                               f"again with: {entry['command']}")
+    path = Path(directory) / entry["card"]["file"]
+    if ".." in Path(entry["card"]["file"]).parts or not path.is_file():
+        raise LeaderboardError(f"{where} ({entry['model']}): model card {path} is missing")
+    if sha256_file(path) != entry["card"]["sha256"]:
+        raise LeaderboardError(f"{where} ({entry['model']}): model card {path} differs from the one recorded")
+    model_card.load(path, error=LeaderboardError)
 
 
 def check(directory: Path | None = None, task_name: str | None = None) -> list[str]:
@@ -415,6 +458,10 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
                 problems.append(f"{where}: its prediction file says model {meta['model']!r}, config {meta['config']!r}, "
                                 f"seed {meta['seed']} (the entry was relabelled)")
                 continue
+            reproduce = f"mdbench run {task.name} --model {meta['model']} --config {meta['config']} --seed {meta['seed']}"
+            if entry.get("origin") != "external" and entry["command"] != reproduce:  # as run.command writes it
+                problems.append(f"{where}: its command {entry['command']!r} does not reproduce it ({reproduce!r})")
+                continue
             known = catalog.models(task.name).get(entry["model"])
             if known is not None and known.role != entry["role"]:
                 problems.append(f"{where}: recorded as a {entry['role']}, but {entry['model']!r} is a {known.role}")
@@ -422,6 +469,11 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
             if config.name not in data_cache:
                 data_cache[config.name] = store.load_task_data(task, config, generate_missing=generate_missing,
                                                                progress=progress)
+            if entry["dataset_version"] != task.spec.version:
+                problems.append(f"{where}: recorded on dataset version {entry['dataset_version']!r}, but its dataset "
+                                f"{task.dataset} is version {task.spec.version!r} here; re-create it with: "
+                                f"{entry['command']}")
+                continue
             if entry.get("dataset_sha256") not in (None, store.dataset_hash(task.spec, config.name)):
                 problems.append(f"{where}: the local dataset {task.dataset}/{config.name} differs from the one scored "
                                 "(dataset_sha256); regenerate it with `mdbench data generate --force`")

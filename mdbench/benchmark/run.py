@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import mdbench
 from mdbench import catalog
-from mdbench.benchmark import leaderboard
+from mdbench.benchmark import labels, leaderboard
 from mdbench.benchmark.submission import read_submission, write_submission
 from mdbench.core.atomic import write_text_atomic
 from mdbench.core.errors import MdbenchError
@@ -57,8 +56,9 @@ def run(
     """Run ``entry`` and the task's references on ``config``; see the module docstring.
 
     ``device`` is the torch device the model trains and predicts on (references run on the CPU);
-    ``threads`` the torch threads for training (default: ``$OMP_NUM_THREADS`` where set, else every
-    core; more threads than free cores make torch's spinning thread pool many times slower).
+    ``threads`` the torch threads for training (default: ``$OMP_NUM_THREADS`` where set, else the cores
+    this process may use, by affinity and cgroup quota, less the load average: more threads than free
+    cores make torch's spinning thread pool many times slower; see :mod:`mdbench.benchmark.cores`).
     Predictions are timed with one thread, like the engines they are compared with.
     """
     import torch
@@ -120,10 +120,10 @@ def run(
 
 
 def _default_threads() -> int:
-    try:
-        return max(1, int(os.environ["OMP_NUM_THREADS"]))
-    except (KeyError, ValueError):
-        return os.cpu_count() or 1
+    """``$OMP_NUM_THREADS``, else the free cores of those this process may use (affinity, cgroup quota, load)."""
+    from mdbench.benchmark.cores import training_threads
+
+    return training_threads()
 
 
 def _record_figures(task: Task, config: str, model: str, figures: list[Path], directory: Path) -> None:
@@ -189,6 +189,7 @@ def fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, e
     # nothing, so it has no generation speed
     replays = item.role == "data reference" or getattr(model, "replays_frames", False)
     speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and not replays else None
+    pred = labels.attach(pred, task.contract(data.config))  # in the inputs' order: the file carries the labels
     path = write_submission(pred, outdir / "predictions" / f"{item.name}.nc", task=task.name, model=item.name,
                             code=item.code, config=data.config.name, seed=seed, items_per_second=speed,
                             training_seconds=fit_seconds)

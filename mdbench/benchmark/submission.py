@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from mdbench.benchmark import labels
 from mdbench.core.atomic import atomic_output
 from mdbench.core.errors import SubmissionError, check_schema
 from mdbench.core.params import DatasetConfig
@@ -142,5 +143,7 @@ def read_submission(task: Task, path: Path) -> tuple[xr.Dataset, dict, DatasetCo
             f"{path}: unknown config {meta['config']!r}; known: {', '.join(task.spec.configs)}"
         )
     config = task.spec.config(meta["config"])
-    task.contract(config).validate(ds, str(path))
+    contract = task.contract(config)
+    contract.validate(ds, str(path))
+    ds = labels.match(ds, contract, str(path))  # rows in the task's label order, never by position
     return ds, meta, config

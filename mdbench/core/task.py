@@ -39,6 +39,26 @@ class VariableContract:
     #: a submission may leave it out (e.g. predictions a non-extensive model cannot make); its
     #: metrics are then reported as n/a
     optional: bool = False
+    #: physical bounds (inclusive, in ``units``): a value below ``minimum`` or above ``maximum`` is refused
+    minimum: float | None = None
+    maximum: float | None = None
+    #: the only values it may take (e.g. ``(0.0, 1.0)`` for a flag); ``None``: any value within the bounds
+    allowed: tuple[float, ...] | None = None
+    #: dims whose rows a submission is matched by label, never by position: ``{dim: where a model finds the
+    #: labels}``; the submission carries them back as the coordinate ``dim`` (see mdbench.benchmark.labels)
+    labels: dict[str, str] = field(default_factory=dict)
+    #: label values of a labelled dim in the task's order where they are not ``0 … n-1`` (the rows' index)
+    label_values: dict[str, tuple] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CoordinateContract:
+    """A coordinate a metric depends on: the task supplies its values; a submission may carry it only if it
+    is numeric and equal to them exactly (metrics never read it from the file)."""
+
+    name: str
+    values: tuple[float, ...]
+    units: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,9 @@ class PredictionContract:
     """What a submission for one task and config must contain."""
 
     variables: tuple[VariableContract, ...]
+    coordinates: tuple[CoordinateContract, ...] = ()
+    #: why no variable has labelled rows (e.g. a generated trajectory): "" where rows are labelled
+    unlabelled: str = ""
 
     def validate(self, ds: xr.Dataset, where: str) -> None:
         """Raise :class:`SubmissionError` (one line, naming ``where``) on the first violation."""
@@ -70,6 +93,47 @@ class PredictionContract:
             bad = int(np.size(da.values) - np.count_nonzero(np.isfinite(da.values)))
             if bad:
                 raise SubmissionError(f"{where}: variable {var.name!r} has {bad} non-finite values")
+            _check_range(var, np.asarray(da.values), where)
+        for coord in self.coordinates:
+            _check_coordinate(coord, ds, where)
+
+
+def _check_range(var: VariableContract, values: np.ndarray, where: str) -> None:
+    """Refuse values outside ``var``'s physical bounds or its allowed set, naming the bound and the count."""
+    for bound, broken, word in ((var.minimum, lambda b: values < b, "below its minimum"),
+                                (var.maximum, lambda b: values > b, "above its maximum")):
+        if bound is not None:
+            n = int(np.count_nonzero(broken(bound)))
+            if n:
+                raise SubmissionError(f"{where}: variable {var.name!r} has {n} of {values.size} values {word} "
+                                      f"{bound:g}{'' if var.units == '1' else ' ' + var.units} "
+                                      "(a physical bound of the task's contract)")
+    if var.allowed is not None:
+        n = int(np.count_nonzero(~np.isin(values, np.asarray(var.allowed, dtype=float))))
+        if n:
+            raise SubmissionError(f"{where}: variable {var.name!r} has {n} of {values.size} values outside "
+                                  f"{{{', '.join(f'{a:g}' for a in var.allowed)}}}")
+
+
+def _check_coordinate(coord: CoordinateContract, ds: xr.Dataset, where: str) -> None:
+    """A coordinate the file carries must equal the task's exactly (the task's values are what metrics use)."""
+    if coord.name not in ds.variables:
+        return
+    found = ds.variables[coord.name]
+    expected = np.asarray(coord.values, dtype=float)
+    what = (f"{where}: coordinate {coord.name!r} must be absent or equal the task's "
+            f"{len(expected)} values {_preview(expected)}{' ' + coord.units if coord.units else ''}")
+    if found.dtype.kind not in "fiu" or found.shape != expected.shape:
+        raise SubmissionError(f"{what}; found dtype {found.dtype} and shape {tuple(found.shape)}")
+    values = np.asarray(found.values, dtype=float)
+    if not np.array_equal(values, expected):
+        n = int(np.count_nonzero(~(values == expected)))
+        raise SubmissionError(f"{what}; {n} values differ")
+
+
+def _preview(values: np.ndarray) -> str:
+    shown = ", ".join(f"{v:g}" for v in values[:3])
+    return f"[{shown}{', …, ' + format(values[-1], 'g') if len(values) > 3 else ''}]"
 
 
 @dataclass
@@ -182,7 +246,10 @@ def _checked_score(score: Callable) -> Callable:
 
     @functools.wraps(score)
     def checked(self, *args, **kwargs):
-        scores = score(self, *args, **kwargs)
+        # extreme but finite predictions overflow squares and sums: the metric says ∞ or n/a, without numpy's
+        # RuntimeWarnings on the terminal
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            scores = score(self, *args, **kwargs)
         # an override that calls super().score() is checked once, by the override its class resolves
         return self.check_scores(scores) if type(self).score is checked else scores
 
@@ -208,6 +275,8 @@ class Task(abc.ABC):
     leaderboard_columns: ClassVar[tuple[str, ...]]
     #: how the ± of this task's metrics is estimated, for the leaderboard header
     error_note: ClassVar[str] = "standard error"
+    #: what one item of ``items_per_second`` is (the unit of :meth:`count_items`), e.g. "spins"
+    item_units: ClassVar[str] = "items (entries along the longest dimension of the prediction)"
 
     def __init_subclass__(cls, **kwargs):
         """Every :meth:`score` a subclass defines returns :meth:`check_scores` of its result."""

@@ -8,6 +8,8 @@ through the scheduler.
 
 from __future__ import annotations
 
+import sys
+import time
 from typing import Any, Callable, Sequence
 
 from tqdm.auto import tqdm
@@ -26,7 +28,7 @@ def run_shards(
     unit: str = "shard",
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
     desc: str = "shards",
 ) -> list[Any]:
     """Return ``[fn(*a) for a in args]``, in order, computed serially or with dask.distributed.
@@ -41,23 +43,44 @@ def run_shards(
         run in this process).
     scheduler
         Connect to an existing scheduler instead (``tcp://host:port``).
+    progress
+        ``True``: a progress bar; ``"lines"``: no bar, one line on stdout per finished shard (the CLI's
+        ``--quiet``: a long generation still shows that it is alive); ``False``: silent.
     """
     if workers is not None and workers < 1:
         raise MdbenchError(f"--workers must be a positive number of processes, not {workers}")
     weights = list(weights) if weights is not None else [1.0] * len(args)
-    bar = tqdm(total=sum(weights), desc=desc, unit=unit, unit_scale=True, disable=not progress,
+    bar = tqdm(total=sum(weights), desc=desc, unit=unit, unit_scale=True, disable=not progress or progress == "lines",
                postfix={"shards": f"0/{len(args)}"})
+    line = _Lines(desc, unit, len(args)) if progress == "lines" else None
     try:
         if scheduler is None and (workers is None or workers == 1):
             results = []
             for i, (a, w) in enumerate(zip(args, weights)):
                 results.append(fn(*a))
-                bar.update(w)
-                bar.set_postfix(shards=f"{i + 1}/{len(args)}")
+                _finished(bar, line, i, i + 1, len(args), w)
             return results
-        return _run_dask(fn, args, weights, workers, scheduler, bar)
+        return _run_dask(fn, args, weights, workers, scheduler, bar, line)
     finally:
         bar.close()
+
+
+class _Lines:
+    """One line per finished shard (``progress="lines"``)."""
+
+    def __init__(self, desc: str, unit: str, total: int):
+        self.desc, self.unit, self.total, self.start = desc, unit, total, time.perf_counter()
+
+    def __call__(self, index: int, done: int, work: float) -> None:
+        print(f"{self.desc}: shard {index + 1} finished ({work:g} {self.unit}), {done}/{self.total} done, "
+              f"{time.perf_counter() - self.start:.1f} s", file=sys.stdout, flush=True)
+
+
+def _finished(bar, line: _Lines | None, index: int, done: int, total: int, work: float) -> None:
+    bar.update(work)
+    bar.set_postfix(shards=f"{done}/{total}")
+    if line is not None:
+        line(index, done, work)
 
 
 def _unreachable(scheduler: str, why: str) -> MdbenchError:
@@ -65,9 +88,13 @@ def _unreachable(scheduler: str, why: str) -> MdbenchError:
                         "`dask scheduler` or drop --scheduler")
 
 
-def _run_dask(fn, args, weights, workers, scheduler, bar) -> list[Any]:
-    from dask.distributed import Client, LocalCluster, as_completed
-    from distributed.comm.addressing import parse_address, parse_host_port
+def _run_dask(fn, args, weights, workers, scheduler, bar, line) -> list[Any]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        raise MdbenchError("--workers and --scheduler run shards on dask.distributed, which is not installed; "
+                           "pip install 'mdbench[dask]'") from None
 
     if scheduler is not None:  # a malformed address is refused before any client (and its threads) exists
         try:
@@ -93,8 +120,7 @@ def _run_dask(fn, args, weights, workers, scheduler, bar) -> list[Any]:
         for done, future in enumerate(as_completed(futures), start=1):
             i = index[future.key]
             results[i] = future.result()
-            bar.update(weights[i])
-            bar.set_postfix(shards=f"{done}/{len(args)}")
+            _finished(bar, line, i, done, len(args), weights[i])
         return results
     finally:
         client.close()

@@ -94,10 +94,11 @@ class ChannelDataset(DatasetSpec):
         return float(run.snapshot_step(config, n) - prev)
 
     # --- generation -------------------------------------------------------------------------------
-    def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
+    def generate_shard(self, config: DatasetConfig, shard: ShardSpec, *, progress: bool = True) -> xr.Dataset:
+        """``progress``: the DNS's own bar (the store passes ``mdbench data generate --quiet`` down)."""
         n = self.snapshot_number(config, shard)
         with run.fixed_threads():  # bit-identical on any machine: reductions split per thread
-            ch = run.flow_at(config, run.snapshot_step(config, n))
+            ch = run.flow_at(config, run.snapshot_step(config, n), progress=progress)
             with torch.no_grad():
                 coarse = filtering.filter_snapshot(ch.ops, ch.u, ch.v, ch.w, config["coarsening"])
             return snapshot_dataset(config, ch, coarse, n)

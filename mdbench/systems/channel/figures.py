@@ -27,7 +27,15 @@ def _half(yplus, values):
     return yplus[:n], values[:n]
 
 
+#: the correlation panels' y range: above 1.0, so the physics reference's line at exactly 1.0 shows
+CORRELATION_YLIM = (-0.2, 1.08)
+
+
 def _correlation(results, path: Path) -> Path:
+    return save_figure(_correlation_figure(results), path)
+
+
+def _correlation_figure(results):
     fig, axes = plt.subplots(3, 3, figsize=(11, 9), sharex=True, sharey=True)
     for name, entry in results["entries"].items():
         det = entry.get("details", {})
@@ -38,11 +46,12 @@ def _correlation(results, path: Path) -> Path:
             ax = axes[k[0]][k[1]]
             dim = "yh" if "yh" in physics.LOCATIONS[k] else "y"
             yp, r = _half(det["yplus"][dim], [np.nan if c is None else c for c in det["correlation_by_height"][var]])
-            ax.semilogx(np.where(yp > 0, yp, np.nan), r, **style)
+            ax.semilogx(np.where(yp > 0, yp, np.nan), r, **style,
+                        lw=2.0 if entry["role"] == "physics reference" else 1.5)
             ax.set_title(var, fontsize=9)
     for ax in axes.flat:
         ax.axhline(0.8, color="k", lw=0.5, ls=":")
-        ax.set_ylim(-0.2, 1.0)
+        ax.set_ylim(*CORRELATION_YLIM)
     for ax in axes[-1]:
         ax.set_xlabel("y⁺")
     for row in axes:
@@ -50,7 +59,7 @@ def _correlation(results, path: Path) -> Path:
     axes[0][0].legend(fontsize=7)
     fig.suptitle("a priori: per-height correlation of predicted and exact subgrid fluxes (cf. paper Fig. 8; "
                  "dotted: the goal 0.8)", fontsize=10)
-    return save_figure(fig, path)
+    return fig
 
 
 def _dissipation(results, path: Path) -> Path:

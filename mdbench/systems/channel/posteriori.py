@@ -26,7 +26,8 @@ import xarray as xr
 from mdbench.core.errors import MdbenchError
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, TrainingReport, VariableContract
+from mdbench.core.task import CoordinateContract, PredictionContract, Task, TaskData, TrainingReport, \
+    VariableContract
 from mdbench.metrics.cost import cost_relative
 from mdbench.systems.channel import closures
 from mdbench.systems.channel.dataset import CHANNEL
@@ -134,18 +135,24 @@ class APosteriori(Task):
     summary = "LES on the coarse grid with the closure: survival (TKE blow-up), U(y), TKE(y), C_f vs filtered DNS"
     declared_metrics = (SURVIVAL, U_PROFILE, TKE_PROFILE, CF, SPEED, COST)
     primary_metric = "survival_time"
+    item_units = "LES cell-steps (cells × time steps of the model's LES run, global attribute `cell_steps`)"
     leaderboard_columns = ("survival_time", "u_profile_error", "tke_profile_error", "cf_error", "cost_vs_smagorinsky")
     error_note = "one LES per entry (no standard error)"
 
     def contract(self, config: DatasetConfig) -> PredictionContract:
-        nt, ny = len(output_times(config)), config["ny"]
+        """The histories at the task's output times (a ``time`` coordinate in the file must equal them: the
+        survival time is computed from the task's times, never the file's); ``valid`` is a 0/1 flag; TKE and
+        u_τ = √(ν ∂U/∂y) are non-negative."""
+        times = output_times(config)
+        nt, ny = len(times), config["ny"]
         return PredictionContract((
-            VariableContract("tke_history", ("time",), "U_b^2", {"time": nt}),
-            VariableContract("u_tau_history", ("time",), "U_b", {"time": nt}),
-            VariableContract("valid", ("time",), "1", {"time": nt}),
+            VariableContract("tke_history", ("time",), "U_b^2", {"time": nt}, minimum=0.0),
+            VariableContract("u_tau_history", ("time",), "U_b", {"time": nt}, minimum=0.0),
+            VariableContract("valid", ("time",), "1", {"time": nt}, allowed=(0.0, 1.0)),
             VariableContract("u_mean", ("y",), "U_b", {"y": ny}),
-            VariableContract("tke_profile", ("y",), "U_b^2", {"y": ny}),
-        ))
+            VariableContract("tke_profile", ("y",), "U_b^2", {"y": ny}, minimum=0.0),
+        ), coordinates=(CoordinateContract("time", tuple(float(t) for t in times), "δ/U_b"),),
+            unlabelled="one LES run by the model's closure: histories in time and profiles in y, no rows to match")
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
         test = data.test
@@ -166,7 +173,7 @@ class APosteriori(Task):
     def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,
               engine_items_per_second: float | None) -> dict[str, Estimate]:
         ref = self.reference(data)
-        times = predictions["time"].values
+        times = output_times(data.config)  # the task's output times, never the submission's coordinate
         valid = predictions["valid"].values > 0.5
         survival = float(times[-1]) if valid.all() else (float(times[np.argmin(valid)] - (times[1] - times[0])
                                                                 if len(times) > 1 else 0.0))

@@ -105,6 +105,7 @@ class APriori(Task):
     summary = "exact subgrid fluxes τ_ij of filtered channel DNS from the resolved LES velocities (a priori)"
     declared_metrics = (*PER_SNAPSHOT, SPEED, COST)
     primary_metric = "corr_uv_outer"
+    item_units = "LES cells (cells of the test snapshots whose nine fluxes are predicted)"
     leaderboard_columns = ("corr_uv_outer", "corr_mean", "relative_mse", "dissipation_ratio", "backscatter_fraction",
                            "cost_vs_smagorinsky")
     error_note = ERROR_NOTE
@@ -117,13 +118,14 @@ class APriori(Task):
         return PredictionContract(tuple(
             VariableContract(name, ("snapshot",) + LOCATIONS[k], "U_b^2",
                              {"snapshot": n, **{d: sizes[d] for d in LOCATIONS[k]}},
-                             f"predicted subgrid flux {name} at its staggered location")
+                             f"predicted subgrid flux {name} at its staggered location",
+                             labels={"snapshot": "coordinate `snapshot` of prediction input `test`"})
             for k, name in TAU_NAMES.items()))
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
         """The test snapshots' LES velocities (no fluxes, no DNS statistics)."""
-        return {"test": data.test[list(COMPONENTS)].assign_attrs(grid=data.test.attrs["grid"],
-                                                                 nu=data.test.attrs["nu"])}
+        return {"test": data.test[list(COMPONENTS)].assign_coords(snapshot=np.arange(data.test.sizes["snapshot"]))
+                .assign_attrs(grid=data.test.attrs["grid"], nu=data.test.attrs["nu"])}
 
     def ops(self, ds: xr.Dataset) -> Ops:
         return Ops(les_grid(ds))

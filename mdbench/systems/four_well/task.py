@@ -54,6 +54,7 @@ class FourWellPropagator(Task):
     summary = "synthetic trajectory at lag τ vs the exact transfer operator"
     declared_metrics = METRICS
     primary_metric = "free_energy_rmse"
+    item_units = "frames (generated positions, one every τ)"
     error_note = "standard error from 10 contiguous blocks of the trajectory"
     leaderboard_columns = (
         "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error", "transition_density_error",
@@ -64,7 +65,7 @@ class FourWellPropagator(Task):
         return PredictionContract((
             VariableContract("x", ("time",), "1", {"time": frames_at_lag(config)},
                              "position, one frame every τ"),
-        ))
+        ), unlabelled="one trajectory the model generates: no rows to match")
 
     @functools.lru_cache(maxsize=8)
     def _exact(self, a: float, lag: float) -> dict:

@@ -80,6 +80,7 @@ class IsingEnergy(Task):
     summary = "total energy of 2D Ising configurations, 8×8 and transferred to 16…256 without retraining"
     declared_metrics = METRICS
     primary_metric = "mae_per_spin_8"
+    item_units = "spins (Σ over the predicted configurations of L² spins)"
     leaderboard_columns = (
         "mae_per_spin_8", "median_ae_per_spin_8", "mae_total_8", "mae_per_spin_128", "mae_total_128",
         "mae_per_spin_256", "cv_curve_rmse", "cv_peak_temperature", "inference_spins_per_second",
@@ -93,14 +94,16 @@ class IsingEnergy(Task):
     def contract(self, config: DatasetConfig) -> PredictionContract:
         return PredictionContract(tuple(
             VariableContract(variable(size), (sample_dim(size),), "J", {sample_dim(size): self.n_items(config, size)},
-                             f"predicted total energy of the {size}×{size} configurations", optional=size != TRAIN_SIZE)
+                             f"predicted total energy of the {size}×{size} configurations", optional=size != TRAIN_SIZE,
+                             labels={sample_dim(size): f"coordinate `sample` of prediction input `{split_of(size)}`"})
             for size in SIZES
         ))
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
         """The spins of the test split and of every transfer split, without energies or temperatures."""
         splits = {"test": data.test, **data.extra}
-        return {name: ds[["spins"]].assign_attrs(lattice_size=int(ds.sizes["x"]), split=name)
+        return {name: ds[["spins"]].assign_coords(sample=np.arange(ds.sizes["sample"]))
+                .assign_attrs(lattice_size=int(ds.sizes["x"]), split=name)
                 for name, ds in splits.items() if name in {split_of(s) for s in SIZES}}
 
     def truth(self, data: TaskData) -> dict[int, tuple[np.ndarray, np.ndarray]]:

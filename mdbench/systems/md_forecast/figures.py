@@ -13,23 +13,40 @@ from mdbench.plotting import entry_style, save_figure
 
 def plot_all(task, data, predictions, results, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
-    return [_rmsd_vs_lead(results, data.config, outdir / "rmsd_vs_lead.png"),
+    return [save_figure(rmsd_vs_lead_figure(results, data.config), outdir / "rmsd_vs_lead.png"),
             _data_over_time(data.test, outdir / "data_over_time.png")]
 
 
-def _rmsd_vs_lead(results, config, path: Path) -> Path:
+def frame_ps(config) -> float | None:
+    """Time between saved frames in ps (``timestep`` fs × ``save_every``), or ``None`` where the config does not
+    say (an imported trajectory)."""
+    params = getattr(config, "params", {})
+    if "timestep" in params and "save_every" in params:
+        return float(config["timestep"]) * float(config["save_every"]) / 1000.0
+    return None
+
+
+def rmsd_vs_lead_figure(results, config):
+    """Cα RMSD against the lead time, one panel per history, for the entries of ``results`` (a run's model and
+    the references): the title names them, the axes are in ps where the config gives the frame interval."""
     histories, leads = config["histories"], config["leads"]
-    fig, axes = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.6), sharey=True, squeeze=False)
+    dt = frame_ps(config)
+    x = [lead * dt for lead in leads] if dt else list(leads)
+    fig, axes = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.9), sharey=True, squeeze=False)
     for ax, h in zip(axes[0], histories):
         for name, entry in results["entries"].items():
             vals = [entry["metrics"][f"rmsd_h{h}_L{lead}"] for lead in leads]
             y = [decode_number(v["value"]) for v in vals]
             err = [decode_number(v["stderr"]) or 0.0 for v in vals]
-            ax.errorbar(leads, y, yerr=err, marker="o", capsize=3, **entry_style(results, name))
-        ax.set(xscale="log", xlabel="lead L [frames]", title=f"history h = {h} frames")
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, **entry_style(results, name))
+        ax.set(xscale="log", xlabel=f"lead L [ps] ({dt:g} ps per frame)" if dt else "lead L [frames]",
+               title=f"history h = {h} frames ({h * dt:g} ps)" if dt else f"history h = {h} frames")
     axes[0][0].set_ylabel("Cα RMSD to X(t+L) [Å], mean ± SE")
     axes[0][-1].legend(fontsize=7)
-    return save_figure(fig, path)
+    models = [n for n, e in results["entries"].items() if e["role"] == "model"]
+    fig.suptitle(f"{results.get('task', '')} ({results.get('config', '')}): {', '.join(models) or 'references only'}"
+                 " against the references", fontsize=10)
+    return fig
 
 
 def _data_over_time(test, path: Path) -> Path:

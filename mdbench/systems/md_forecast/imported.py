@@ -12,16 +12,21 @@ the rest for training — no leakage; with two, the first file gives training an
 (80 / 20 %, separated by a gap of max(L) frames) and the second the test split; with one,
 contiguous blocks (60 / 20 / 20 %) separated by gaps of max(L) frames, which reduces but cannot
 remove the correlation between neighbouring blocks.  Replicas of unequal length are padded with NaN
-and carry their length in ``n_frames``.  A file whose frames jump far beyond thermal motion, or
-whose residue names differ from the topology's, is refused.  Imported data have no saved full
+and carry their length in ``n_frames``.  A file whose frames jump far beyond thermal motion, that
+holds a NaN or infinite coordinate, or whose residue names differ from the topology's, is refused.
+A truncated DCD (it ends in a partial frame: a run killed while writing) is imported with its
+complete frames and a warning on stderr naming the count.  Imported data have no saved full
 states, so their forecasting task has a static reference but no physics reference.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -90,18 +95,40 @@ class ImportedForecastDataset(DatasetSpec):
     def _universe(self, config: DatasetConfig, file: str):
         import MDAnalysis as mda
 
-        try:
-            return mda.Universe(config["topology"], file)
-        except Exception as exc:  # noqa: BLE001 - MDAnalysis raises many kinds for a bad pairing
-            raise MdbenchError(f"{file} cannot be read with topology {config['topology']} "
-                               f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+        with _quiet_mdanalysis():
+            try:
+                return mda.Universe(config["topology"], file)
+            except Exception as exc:  # noqa: BLE001 - MDAnalysis raises many kinds for a bad pairing
+                failure = (f"{file} cannot be read with topology {config['topology']} "
+                           f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
+            # out of the except block: the half-built reader is freed here, its failing __del__ kept quiet
+            gc.collect()
+        raise MdbenchError(failure)
 
     def _length(self, config: DatasetConfig, file: str) -> int:
-        return len(self._universe(config, file).trajectory)
+        u = self._universe(config, file)
+        with _quiet_mdanalysis():
+            n = len(u.trajectory)
+            u.trajectory.close()
+        return n
 
     def _frames(self, config: DatasetConfig, file: str) -> tuple[np.ndarray, np.ndarray]:
         u = self._universe(config, file)
-        atoms = u.select_atoms(config["selection"])
+        with _quiet_mdanalysis():
+            try:
+                return self._read(config, file, u)
+            finally:
+                u.trajectory.close()
+
+    def _read(self, config: DatasetConfig, file: str, u) -> tuple[np.ndarray, np.ndarray]:
+        from MDAnalysis.exceptions import SelectionError
+
+        try:
+            atoms = u.select_atoms(config["selection"])
+        except (SelectionError, ValueError, TypeError) as exc:
+            raise MdbenchError(f"--selection {config['selection']!r} is not an MDAnalysis selection "
+                               f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); e.g. 'name CA' or "
+                               "'protein and name CA'") from None
         if atoms.n_atoms == 0:
             raise MdbenchError(f"selection {config['selection']!r} matches no atom of {config['topology']}")
         _check_residue_names(file, u, config["selection"])
@@ -109,6 +136,8 @@ class ImportedForecastDataset(DatasetSpec):
         time = np.empty(len(u.trajectory))
         for i, ts in enumerate(u.trajectory):
             ca[i], time[i] = atoms.positions, ts.time * 1000.0  # MDAnalysis time is in ps
+        _check_finite(file, ca, time)
+        _warn_if_truncated(file, len(ca))
         _check_continuity(file, ca)
         return ca, time
 
@@ -148,6 +177,66 @@ class ImportedForecastDataset(DatasetSpec):
         return imports_dir() / f"{self.name}.json"
 
 
+@contextlib.contextmanager
+def _quiet_mdanalysis():
+    """MDAnalysis's warnings (missing elements, zeroed unit cells, …) would drown the one line a refusal prints, and
+    a reader that failed half-built reports an AttributeError from ``__del__``: both are silenced here; the
+    importer's own checks say what matters."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if not getattr(unraisable.object, "__module__", "").startswith("MDAnalysis"):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.unraisablehook = previous
+
+
+def _check_finite(file: str, frames: np.ndarray, time: np.ndarray) -> None:
+    """Refuse a file with a NaN or infinite coordinate or time (a crashed integrator writes such frames)."""
+    bad = np.flatnonzero(~(np.isfinite(frames).all(axis=(1, 2)) & np.isfinite(time)))
+    if bad.size:
+        raise MdbenchError(f"{file}: frame {int(bad[0])} (counting from 0) has non-finite coordinates or time "
+                           f"({bad.size} such frame(s) of {len(frames)}); cut the file before it or pass the runs "
+                           "before and after it as separate files")
+
+
+def _dcd_partial_bytes(file: str) -> int:
+    """Bytes after the last complete frame of a DCD (0 for a whole file or another format).  The header's
+    frame count (NSET) is not used: many writers never update it."""
+    import os
+
+    from MDAnalysis.lib.formats.libdcd import DCDFile
+
+    if not str(file).lower().endswith(".dcd"):
+        return 0
+    try:
+        with DCDFile(str(file)) as dcd:
+            n, first, rest, header = dcd.n_frames, dcd._firstframesize, dcd._framesize, dcd._header_size
+    except (OSError, IOError, ValueError, RuntimeError):
+        return 0
+    whole = header + (first + (n - 1) * rest if n else 0)
+    return max(0, os.path.getsize(file) - whole)
+
+
+_WARNED: set[tuple[str, int, int]] = set()
+
+
+def _warn_if_truncated(file: str, n_read: int) -> None:
+    """A DCD that ends in a partial frame (a run killed while writing, a copy cut short) is imported with its
+    complete frames, and says so on stderr: every complete frame is valid MD, the partial one is never read."""
+    partial = _dcd_partial_bytes(file)
+    if partial and (file, n_read, partial) not in _WARNED:
+        _WARNED.add((file, n_read, partial))  # once per process, not once per split read from the file
+        print(f"mdbench: warning: {file} is truncated: {n_read} complete frames are imported, the {partial} bytes "
+              "of a partial last frame are not", file=sys.stderr)
+
+
 def _check_continuity(file: str, frames: np.ndarray) -> None:
     """Refuse frames that jump far beyond thermal motion (wrong topology, joined runs, periodic images)."""
     if len(frames) < 3:
@@ -166,9 +255,13 @@ def _check_residue_names(file: str, universe, selection: str) -> None:
     """A trajectory format that carries residue names (PDB, GRO, …) must agree with the topology."""
     import MDAnalysis as mda
 
-    try:
-        own = mda.Universe(file)
-    except Exception:  # noqa: BLE001 - the format carries no topology (DCD, XTC, …): nothing to compare
+    with _quiet_mdanalysis():
+        try:
+            own = mda.Universe(file)
+        except Exception:  # noqa: BLE001 - the format carries no topology (DCD, XTC, …): nothing to compare
+            own = None
+        gc.collect()  # a half-built reader is freed while its __del__ stays quiet
+    if own is None:
         return
     if own.atoms.n_atoms != universe.atoms.n_atoms or not hasattr(own.atoms, "resnames"):
         return
@@ -207,8 +300,9 @@ def import_and_generate(name: str, topology: str, trajectories: list[str], *, se
         print(f"mdbench: warning: only {origins} forecast origins fit the test trajectory of {name}: its standard "
               f"errors rest on fewer than {MIN_INDEPENDENT} windows; import longer or more trajectories",
               file=sys.stderr)
-    imports_dir().mkdir(parents=True, exist_ok=True)
-    write_text_atomic(imports_dir() / f"{name}.json", json.dumps(record, indent=1) + "\n")
+    with store.writing(imports_dir(), f"mdbench data import … --name {name}"):
+        imports_dir().mkdir(parents=True, exist_ok=True)
+        write_text_atomic(imports_dir() / f"{name}.json", json.dumps(record, indent=1) + "\n")
     return spec, manifest
 
 

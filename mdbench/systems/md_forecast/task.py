@@ -103,6 +103,7 @@ def ratio_estimate(model: np.ndarray, static: np.ndarray, groups: np.ndarray) ->
 class ForecastTask(Task):
     declared_metrics = forecast_metrics()
     primary_metric = "rmsd_ratio_mean"
+    item_units = "forecasts (one per history h, lead L and test window)"
     error_note = ("cluster-robust standard error over groups of forecast windows that do not overlap in time "
                   "(n = groups)")
     leaderboard_columns = ("rmsd_ratio_mean",)
@@ -126,7 +127,10 @@ class ForecastTask(Task):
                  "atom": test["atom"], "xyz": 3}
         return PredictionContract((VariableContract(
             "ca_forecast", ("history", "lead", "window", "atom", "xyz"), "angstrom", sizes,
-            "forecast Cα coordinates X(t+L) for each history h, lead L and test window"),))
+            "forecast Cα coordinates X(t+L) for each history h, lead L and test window",
+            labels={"history": "the config's histories h (frames)", "lead": "the config's leads L (frames)",
+                    "window": "coordinate `window` of prediction input `history`"},
+            label_values={"history": tuple(config["histories"]), "lead": tuple(config["leads"])}),))
 
     def truth(self, test: xr.Dataset, config: DatasetConfig) -> tuple[np.ndarray, np.ndarray]:
         """True X(t+L) (lead, window, atom, 3) and X(t) (window, atom, 3) of every window."""
@@ -167,7 +171,8 @@ class ForecastTask(Task):
         ca = data.test["ca"]
         hist = np.stack([ca.values[r, t - h_max + 1 : t + 1] for r, t in windows(data.test)])
         return {"history": xr.Dataset({"history_ca": (("window", "step", "atom", "xyz"), hist,
-                                                      {"units": "angstrom", "long_name": "Cα history, last step = origin t"})})}
+                                                      {"units": "angstrom", "long_name": "Cα history, last step = origin t"})},
+                                      coords={"window": np.arange(len(hist))})}
 
     def count_items(self, predictions: xr.Dataset) -> int:
         return int(np.prod([predictions.sizes[d] for d in ("history", "lead", "window")]))

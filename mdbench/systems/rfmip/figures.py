@@ -30,7 +30,13 @@ def _pressure_axis(ax, label="pressure [hPa]"):
 
 
 def _flux_profiles(results, names, path: Path) -> Path:
-    """One row per entry (each with its own error scale): mean and 95 % band of the flux error."""
+    return save_figure(_flux_figure(results, names), path)
+
+
+def _flux_figure(results, names):
+    """One row per entry (each with its own error scale): mean and 95 % band of the flux error.  The panel
+    titles put the entry and the flux on two lines, so the longest ("downward shortwave (direct + diffuse)")
+    stays inside the figure."""
     fig, axes = plt.subplots(len(names), 4, figsize=(16, 3.6 * len(names)), sharey=True, squeeze=False)
     for row, name in zip(axes, names):
         det = results["entries"][name]["details"]
@@ -40,12 +46,13 @@ def _flux_profiles(results, names, path: Path) -> Path:
             ax.plot(det[f"{flux}_error_mean"], p, color=style["color"] or "C0", ls=style["ls"], label=style["label"])
             ax.fill_betweenx(p, det[f"{flux}_error_p2.5"], det[f"{flux}_error_p97.5"], color=style["color"] or "C0",
                              alpha=0.25, lw=0, label="2.5–97.5 %")
-            ax.set(title=f"{name}: {FLUX_NAMES[flux]}", xlabel="flux error vs RRTMGP [W m⁻²]")
+            ax.set_title(f"{name}:\n{FLUX_NAMES[flux]}", fontsize=10)
+            ax.set(xlabel="flux error vs RRTMGP [W m⁻²]")
             _pressure_axis(ax)
         row[0].legend(fontsize=7, loc="lower left")
     fig.suptitle(f"rfmip/gas-optics ({results['config']}): flux error through the same solvers, test columns "
                  "(SW: day columns) — line: mean, band: 2.5–97.5 %")
-    return save_figure(fig, path)
+    return fig
 
 
 def _heating_profiles(results, names, path: Path) -> Path:

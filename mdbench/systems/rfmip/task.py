@@ -52,6 +52,9 @@ INPUT_VARS = ("p_lay", "t_lay", "p_lev", "col_dry") + tuple(f"vmr_{g}" for g in 
 #: the RFMIP goals the closing note compares with (W/m²)
 GOALS = {"lw_flux_rrtmgp_vs_lbl": 0.725, "sw_flux_goal": 0.1, "forcing_4xco2_goal": 0.05, "speedup_goal": 5.0}
 FORCINGS = {"4xco2": physics.FOUR_X_CO2, "pi": physics.PRE_INDUSTRIAL}
+#: physical range (min, max; None: unbounded) of each property a submission holds: optical depths and the
+#: Planck source are non-negative, the single-scattering albedo (Rayleigh / total τ) lies in [0, 1]
+BOUNDS = {"lw_tau": (0.0, None), "lw_src": (0.0, None), "sw_tau": (0.0, None), "sw_ssa": (0.0, 1.0)}
 
 
 def variable(prop: str, split: str) -> str:
@@ -130,6 +133,7 @@ class GasOpticsTask(Task):
     summary = "RRTMGP optical properties per g-point from the layer state; scored a priori and through the fluxes"
     declared_metrics = METRICS
     primary_metric = "lw_flux_mae"
+    item_units = "columns (held-out atmospheric profiles whose optical properties are predicted)"
     error_note = ("standard error cluster-robust over the held-out sites (columns perturbed around one site are "
                   "one piece; forcings: weighted over test sites); p95: none")
     leaderboard_columns = ("lw_tau_log_mae", "sw_tau_log_mae", "lw_flux_mae", "lw_toa_up_mae", "lw_sfc_dn_mae",
@@ -146,15 +150,19 @@ class GasOpticsTask(Task):
         return config[f"{split}_profiles"]
 
     def contract(self, config: DatasetConfig) -> PredictionContract:
+        """Every property of both held-out splits, within its physical range (:data:`BOUNDS`)."""
         return PredictionContract(tuple(
             VariableContract(variable(p, s), (profile_dim(s), "layer", PROPERTY_ATTRS[p][0]), PROPERTY_ATTRS[p][1],
                              {profile_dim(s): self.n_profiles(config, s), "layer": physics.N_LAYERS},
-                             f"predicted {PROPERTY_ATTRS[p][2]}, {s} split")
+                             f"predicted {PROPERTY_ATTRS[p][2]}, {s} split", minimum=BOUNDS[p][0],
+                             maximum=BOUNDS[p][1],
+                             labels={profile_dim(s): f"coordinate `profile` of prediction input `{s}`"})
             for s in HELD_OUT for p in PROPERTIES))
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
         """The layer state of the held-out columns (no optical properties, no fluxes)."""
-        return {s: data.split(s)[list(INPUT_VARS)].assign_attrs(split=s) for s in HELD_OUT}
+        return {s: data.split(s)[list(INPUT_VARS)].assign_coords(profile=np.arange(data.split(s).sizes["profile"]))
+                .assign_attrs(split=s) for s in HELD_OUT}
 
     def count_items(self, predictions: xr.Dataset) -> int:
         """Columns whose optical properties the submission predicts."""

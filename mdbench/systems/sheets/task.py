@@ -91,6 +91,7 @@ class SheetsEnergy(Task):
     summary = "Tersoff total energy of B/N/C sheets (60-atom cell) and transferred to 240, 1 500-atom and porous sheets"
     declared_metrics = METRICS
     primary_metric = "mae_per_area_test"
+    item_units = "configurations (sheets whose total energy is predicted, all sets)"
     leaderboard_columns = ("mae_per_area_test", "median_ae_per_area_test", "mae_per_atom_test", "mae_per_area_2x2",
                            "mae_per_area_5x5", "mae_per_area_porous", "inference_configs_per_second", "cost_vs_lammps")
     error_note = "standard error over blocks of whole MD trajectories (n = blocks, at most 10)"
@@ -102,7 +103,8 @@ class SheetsEnergy(Task):
     def contract(self, config: DatasetConfig) -> PredictionContract:
         return PredictionContract(tuple(
             VariableContract(variable(name), (config_dim(name),), "eV", {config_dim(name): self.n_items(config, name)},
-                             f"predicted total energy, set {name}", optional=name != "test")
+                             f"predicted total energy, set {name}", optional=name != "test",
+                             labels={config_dim(name): f"coordinate `config` of prediction input `{name}`"})
             for name in SETS))
 
     def prediction_inputs(self, data: TaskData) -> dict[str, xr.Dataset]:
@@ -111,7 +113,8 @@ class SheetsEnergy(Task):
         for name, split in SETS.items():
             ds = data.test if split == "test" else data.extra.get(split)
             if ds is not None:
-                out[name] = ds[INPUT_VARS].assign_attrs(set=name, split=split, pixel_size=ds.attrs.get("pixel_size"))
+                out[name] = ds[INPUT_VARS].assign_coords(config=np.arange(ds.sizes["config"])).assign_attrs(
+                    set=name, split=split, pixel_size=ds.attrs.get("pixel_size"))
         return out
 
     def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,

@@ -85,6 +85,7 @@ class TrpCageSimulator(Task):
     summary = "synthetic Cα trajectories at lag τ vs a long independent Gō-model simulation"
     declared_metrics = METRICS
     primary_metric = "free_energy_rmse"
+    item_units = "frames (generated Cα configurations, one every τ, all trajectories)"
     leaderboard_columns = ("free_energy_rmse", "free_energy_rmse_2d", "t1", "t1_rel_error", "transition_rate",
                            "rg_mean", "folded_rmsd", "clash_fraction", "novelty_ratio", "generation_speedup",
                            "end_to_end_speedup")
@@ -94,7 +95,7 @@ class TrpCageSimulator(Task):
             VariableContract("x", ("trajectory", "time", "atom", "xyz"), "nm",
                              {"time": frames_at_lag(config), "atom": N_ATOMS, "xyz": 3},
                              "Cα coordinates, one frame every τ"),
-        ))
+        ), unlabelled="trajectories the model generates (independent samples, any order): no rows to match")
 
     def count_items(self, predictions: xr.Dataset) -> int:
         return int(predictions.sizes["trajectory"] * predictions.sizes["time"])
