@@ -126,6 +126,31 @@ def test_every_board_cell_is_the_committed_number(site):
     assert checked > 100
 
 
+def test_every_entry_is_compared_on_every_metric_with_its_committed_value(site):
+    """Each board has one dot plot per column that compares every entry with a finite value; every dot is
+    the committed number of that entry."""
+    for task_name, path in _committed_tasks().items():
+        task = catalog.task(task_name)
+        entries = json.loads(path.read_text())["entries"]
+        html = (site / "tasks" / f"{task_name.replace('/', '__')}.html").read_text()
+        plots = re.findall(r'<svg[^>]*class="dots-plot" data-metric="([^"]+)".*?</svg>', html, re.S)
+        bodies = re.findall(r'(<svg[^>]*class="dots-plot".*?</svg>)', html, re.S)
+        expected = 0
+        for config in sorted({e["config"] for e in entries}):
+            for metric in task.leaderboard_columns_for(task.spec.config(config)):
+                finite = [e for e in entries if e["config"] == config
+                          and _decode(e["metrics"][metric]["value"]) is not None
+                          and math.isfinite(_decode(e["metrics"][metric]["value"]))]
+                expected += bool(finite)
+        assert len(plots) == expected, task_name
+        values = {(e["model"], m, _decode(r["value"])) for e in entries for m, r in e["metrics"].items()}
+        for metric, body in zip(plots, bodies):
+            dots = re.findall(r'data-label="([^"]+)" data-value="([^"]+)"', body)
+            assert dots, (task_name, metric)
+            for label, value in dots:
+                assert (label, metric, float(value)) in values, (task_name, metric, label, value)
+
+
 def _local_targets(page_path: Path, hrefs) -> list[tuple[Path, str]]:
     out = []
     for href in hrefs:

@@ -294,6 +294,8 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
              f"Values are estimate ± {task.error_note}; (n=…) is the number of independent pieces behind the "
              f"standard error, ⚠ fewer than {MIN_INDEPENDENT}. Every entry keeps its predictions and is "
              "re-scored by `mdbench leaderboard --rescore`."]
+    if task.board_note:
+        lines += ["", f"**Where the competition lies.** {task.board_note}"]
     if not any(e["config"] in configs for e in entries):
         lines += ["", f"(no entries yet: run `mdbench run {task.name} --model NAME`)"]
     for cfg in configs:

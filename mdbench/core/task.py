@@ -275,6 +275,9 @@ class Task(abc.ABC):
     leaderboard_columns: ClassVar[tuple[str, ...]]
     #: how the ± of this task's metrics is estimated, for the leaderboard header
     error_note: ClassVar[str] = "standard error"
+    #: where the competition lies when simple models already reach the floor of the primary metric
+    #: (shown under the board's header; empty: nothing to say)
+    board_note: ClassVar[str] = ""
     #: what one item of ``items_per_second`` is (the unit of :meth:`count_items`), e.g. "spins"
     item_units: ClassVar[str] = "items (entries along the longest dimension of the prediction)"
 

@@ -172,6 +172,8 @@ class Board:
     plot_svg: str
     cost_note: str
     no_cost: list[str]
+    #: every entry compared on each column's metric (one dot plot per metric with a finite value)
+    comparisons: list[str]
 
 
 @dataclass
@@ -305,8 +307,19 @@ def _board(task: Task, config: str, entries: list[dict]) -> Board:
         svg = ""
         note = ("no entry of this board records a cost (a measured speed, training seconds or a speed-up), "
                 "so there is no accuracy-against-cost plot")
+    comparisons = []
+    for c in cols:
+        dots = []
+        for e in rows_e:
+            value, err = (number(e["metrics"].get(c, {}).get(k)) for k in ("value", "stderr"))
+            if value is not None and math.isfinite(value):
+                dots.append(plot.Point(x=0.0, y=value, err=err if err is not None and math.isfinite(err) else 0.0,
+                                       label=e["model"], role=e["role"]))
+        if dots:
+            comparisons.append(plot.dots_svg(dots, metric=c, units=info[c].units,
+                                             higher_is_better=info[c].higher_is_better))
     return Board(config=config, dataset_version=rows_e[0]["dataset_version"] if rows_e else "", columns=columns,
-                 rows=rows, plot_svg=svg, cost_note=note, no_cost=no_cost if svg else [])
+                 rows=rows, plot_svg=svg, cost_note=note, no_cost=no_cost if svg else [], comparisons=comparisons)
 
 
 FIGURE_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg"}

@@ -139,3 +139,50 @@ def scatter_svg(points: list[Point], *, xlabel: str, ylabel: str, title: str, li
             lx += 24 + 6.5 * len(role)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def dots_svg(points: list[Point], *, metric: str, units: str, higher_is_better: bool) -> str:
+    """Every entry on one metric, side by side: a row per entry in the given order, its value as a marker
+    (the role's shape) with its ± bar; log x when every value is positive and they span over a factor 50.
+    ``Point.x`` is unused. Each marker carries its value in ``data-value`` (the site's tests compare it with
+    the committed JSON)."""
+    lw, right, top, row = 150, 20, 34, 20
+    width, height = 440, top + row * len(points) + 30
+    lo = min(p.y - p.err for p in points)
+    hi = max(p.y + p.err for p in points)
+    log_x = lo > 0 and hi > 50 * min(p.y for p in points)
+    if log_x:
+        x_lo, x_hi = math.floor(math.log10(min(p.y for p in points))), math.ceil(math.log10(hi))
+    else:
+        pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
+        x_lo, x_hi = lo - pad, hi + pad
+    pw = width - lw - right
+
+    def sx(v: float) -> float:
+        v = math.log10(max(v, 10.0 ** x_lo)) if log_x else v
+        return lw + (v - x_lo) / (x_hi - x_lo) * pw
+
+    better = "higher" if higher_is_better else "lower"
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="dots-plot" data-metric="{escape(metric)}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(metric)}, every entry">',
+           f'<text x="4" y="16" class="plot-title">{escape(metric)} [{escape(units)}] — {better} is better'
+           f'{" (log)" if log_x else ""}</text>',
+           f'<rect x="{lw}" y="{top - 6}" width="{pw}" height="{row * len(points) + 6}" fill="none" stroke="#444"/>']
+    ticks = [10.0 ** k for k in range(x_lo, x_hi + 1)] if log_x else _nice_ticks(x_lo, x_hi, 4)
+    for tick in ticks:
+        x = sx(tick)
+        label = f'10<tspan dy="-6" font-size="9">{round(math.log10(tick))}</tspan>' if log_x else f"{tick:g}"
+        out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + row * len(points)}" stroke="#eee"/>')
+        out.append(f'<text x="{x:.1f}" y="{top + row * len(points) + 16}" text-anchor="middle" class="tick">{label}</text>')
+    for i, p in enumerate(points):
+        shape, colour = ROLE_STYLE.get(p.role, ROLE_STYLE["static reference"])
+        y = top + row * i + row / 2 - 4
+        out.append(f'<text x="{lw - 6}" y="{y + 4:.1f}" text-anchor="end" class="pt-label">{escape(p.label)}</text>')
+        if p.err > 0:
+            out.append(f'<line x1="{sx(p.y - p.err):.1f}" y1="{y:.1f}" x2="{sx(p.y + p.err):.1f}" y2="{y:.1f}" '
+                       f'stroke="{colour}" stroke-width="1.2"/>')
+        out.append(f'<g class="pt" data-role="{escape(p.role)}" data-label="{escape(p.label)}" data-value="{p.y!r}">'
+                   f'<title>{escape(p.label)} ({escape(p.role)}): {p.y:.3g} ± {p.err:.2g}</title>'
+                   f'{_marker(shape, sx(p.y), y, colour, 4.0)}</g>')
+    out.append("</svg>")
+    return "\n".join(out)

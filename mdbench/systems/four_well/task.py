@@ -56,6 +56,10 @@ class FourWellPropagator(Task):
     primary_metric = "free_energy_rmse"
     item_units = "frames (generated positions, one every τ)"
     error_note = "standard error from 10 contiguous blocks of the trajectory"
+    board_note = ("The free-energy floor is reached: the MSM baseline matches the exact propagator within one "
+                  "standard error on `small` (0.0914 ± 0.014 vs 0.0846 ± 0.016 kT, n = 10 blocks). Models are "
+                  "told apart by the kinetics (t1, the transition density and the well-to-well rates) and by "
+                  "their cost at equal error (`generation_speedup`, `end_to_end_speedup`).")
     leaderboard_columns = (
         "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error", "transition_density_error",
         "well_transition_rate_rel_error", "generation_speedup", "end_to_end_speedup",
