@@ -56,3 +56,20 @@ def tiny_ising(generate_once):
 def tiny_smd(generate_once):
     """The 10-residue steered-MD helix (≈ 10 s of OpenMM)."""
     return generate_once("ala100-smd")
+
+
+@pytest.fixture(scope="session")
+def tiny_four_well_board(tiny_four_well, session_home, tmp_path_factory):
+    """The board of one `mdbench run four-well/propagator --model msm --config tiny`, made once per session
+    with the yardstick fixed at 1000 frames/s (so timing checks are exact); tests edit copies of it."""
+    from mdbench import catalog
+    from mdbench.cli import main
+
+    base = tmp_path_factory.mktemp("four-well-board")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MDBENCH_HOME", str(session_home))
+        mp.setenv("MDBENCH_LEADERBOARDS", str(base / "leaderboards"))
+        task = "four-well/propagator"
+        mp.setattr(type(catalog.task(task)), "engine_items_per_second", lambda self, data: 1000.0)
+        assert main(["run", task, "--model", "msm", "--config", "tiny", "--out", str(base / "run"), "--quiet"]) == 0
+    return base / "leaderboards"

@@ -473,18 +473,6 @@ def test_links_external_storage_and_oversized_declarations_are_refused(valid_sub
 # not fuzzed here; every other field is, and timing metrics only outside the factor-2 band `--timing` allows.
 
 
-@pytest.fixture(scope="module")
-def sealed_board(tiny_four_well, session_home, tmp_path_factory):
-    """A four-well/tiny board from one `mdbench run` whose yardstick measured 1000 frames/s."""
-    base = tmp_path_factory.mktemp("fuzz-board")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        mp.setenv("MDBENCH_LEADERBOARDS", str(base / "leaderboards"))
-        mp.setattr(type(catalog.task(TASK)), "engine_items_per_second", lambda self, data: 1000.0)
-        assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--out", str(base / "run"), "--quiet"]) == 0
-    return base / "leaderboards"
-
-
 @st.composite
 def entry_edits(draw, entries: list[dict]):
     """One field of one entry changed (the forger then recomputes the entry hash, the board manifest and the
@@ -541,13 +529,13 @@ def _all_checks(directory: Path) -> None:
 
 @fuzz(30)
 @given(data=st.data())
-def test_resealed_board_edits_are_caught(sealed_board, tmp_path_factory, data, monkeypatch):
+def test_resealed_board_edits_are_caught(tiny_four_well_board, tmp_path_factory, data, monkeypatch):
     from mdbench.benchmark import leaderboard
     from mdbench.core.errors import LeaderboardError
 
     monkeypatch.setattr(type(catalog.task(TASK)), "engine_items_per_second", lambda self, data: 1000.0)
     directory = tmp_path_factory.mktemp("board")
-    shutil.copytree(sealed_board, directory, dirs_exist_ok=True)
+    shutil.copytree(tiny_four_well_board, directory, dirs_exist_ok=True)
     path = leaderboard.path_for(TASK, directory)
     board = json.loads(path.read_text())
     i, place, new = data.draw(entry_edits(board["entries"]))
@@ -572,8 +560,8 @@ def test_resealed_board_edits_are_caught(sealed_board, tmp_path_factory, data, m
     _count("resealed leaderboard edits")
 
 
-def test_an_untouched_fuzz_board_passes_every_check(sealed_board, tmp_path, monkeypatch):
+def test_an_untouched_fuzz_board_passes_every_check(tiny_four_well_board, tmp_path, monkeypatch):
     """The family above is not vacuous: the board it edits passes all three checks as recorded."""
     monkeypatch.setattr(type(catalog.task(TASK)), "engine_items_per_second", lambda self, data: 1000.0)
-    shutil.copytree(sealed_board, tmp_path / "board")
+    shutil.copytree(tiny_four_well_board, tmp_path / "board")
     _all_checks(tmp_path / "board")

@@ -15,20 +15,10 @@ from mdbench.cli import main
 TASK = "four-well/propagator"
 
 
-@pytest.fixture(scope="module")
-def recorded(tiny_four_well, tmp_path_factory):
-    """One run's board, made once; every test edits its own copy."""
-    base = tmp_path_factory.mktemp("board")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_LEADERBOARDS", str(base / "leaderboards"))
-        assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--out", str(base / "run"), "--quiet"]) == 0
-    return base / "leaderboards"
-
-
 @pytest.fixture
-def board(recorded, capsys):
+def board(tiny_four_well_board, capsys):
     capsys.readouterr()
-    shutil.copytree(recorded, leaderboard.run_dir())  # $MDBENCH_LEADERBOARDS of this test
+    shutil.copytree(tiny_four_well_board, leaderboard.run_dir())  # $MDBENCH_LEADERBOARDS of this test
     return leaderboard.path_for(TASK)
 
 

@@ -19,23 +19,11 @@ from mdbench.cli import main
 TASK = "four-well/propagator"
 
 
-@pytest.fixture(scope="module")
-def recorded(tiny_four_well, session_home, tmp_path_factory):
-    """A tiny run's board whose yardstick measured 1000 frames/s at recording time (made once)."""
-    base = tmp_path_factory.mktemp("timing")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        mp.setenv("MDBENCH_LEADERBOARDS", str(base / "leaderboards"))
-        mp.setattr(type(catalog.task(TASK)), "engine_items_per_second", lambda self, data: 1000.0)
-        assert main(["run", TASK, "--model", "msm", "--config", "tiny", "--out", str(base / "run"), "--quiet"]) == 0
-    return base / "leaderboards"
-
-
 @pytest.fixture
-def board(recorded, capsys):
+def board(tiny_four_well_board, capsys):
     """This test's own copy of the recorded board (in its $MDBENCH_LEADERBOARDS)."""
     capsys.readouterr()
-    shutil.copytree(recorded, leaderboard.run_dir())
+    shutil.copytree(tiny_four_well_board, leaderboard.run_dir())
     task_class = type(catalog.task(TASK))
     return leaderboard.path_for(TASK), task_class, task_class.engine_items_per_second
 
@@ -120,8 +108,9 @@ def test_the_real_yardstick_is_measured_three_times(board, monkeypatch, capsys):
 def test_the_committed_four_well_board_re_scores(generate_once, monkeypatch, capsys):
     """What CI does for the boards whose datasets are cheap (four-well small: seconds to generate)."""
     generate_once("four-well", "small")
+    generate_once("four-well", "tiny")
     monkeypatch.delenv("MDBENCH_LEADERBOARDS")  # the board committed in the system's package
-    assert main(["leaderboard", "--rescore", TASK]) == 0
+    assert main(["leaderboard", "--rescore", TASK]) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     entries = json.loads(leaderboard.path_for(TASK).read_text())["entries"]
-    assert out.count("metrics reproduced") == len(entries) == 5
+    assert out.count("metrics reproduced") == len(entries) == 10  # small and tiny, 5 entries each
