@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 
 import mdbench
@@ -39,6 +43,19 @@ def generate_once(session_home):
 @pytest.fixture(scope="session")
 def tiny_four_well(generate_once):
     return generate_once("four-well")
+
+
+@pytest.fixture
+def private_copy(tmp_path, monkeypatch, tiny_four_well):
+    """A private copy of four-well/tiny, in a home of its own, that a test may damage."""
+    from mdbench import catalog
+    from mdbench.data import store
+
+    src = store.dataset_dir(catalog.dataset("four-well"), "tiny")
+    dst = tmp_path / "home" / src.relative_to(Path(os.environ["MDBENCH_HOME"]))
+    shutil.copytree(src, dst)
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path / "home"))
+    return dst
 
 
 @pytest.fixture(scope="session")

@@ -48,3 +48,29 @@ class FakeClock:
     def perf_counter(self) -> float:
         self.now += self.tick
         return self.now
+
+
+def interrupted_four_well_tiny(home: Path, patch) -> Path:
+    """Generate four-well/tiny into ``home`` and kill it (KeyboardInterrupt) on its third shard, as a
+    ``kill`` would; ``patch`` is a pytest MonkeyPatch. Returns the shard folder with its two finished shards."""
+    import pytest
+
+    import mdbench
+
+    spec = catalog.dataset("four-well")
+    original, calls = type(spec).generate_shard, []
+
+    def dies_on_third(self, config, shard):
+        calls.append(shard)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(self, config, shard)
+
+    patch.setenv("MDBENCH_HOME", str(home))
+    with patch.context() as inner:
+        inner.setattr(type(spec), "generate_shard", dies_on_third)
+        with pytest.raises(KeyboardInterrupt):
+            mdbench.generate("four-well", "tiny", progress=False)
+    shards = home / "four-well" / spec.version / ".shards-tiny"
+    assert sorted(p.name for p in shards.glob("*.nc")) == ["train-00000.nc", "val-00000.nc"]
+    return shards

@@ -4,7 +4,6 @@ traceback or a silent success (the reliability issue, items 1–8, one test each
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 from pathlib import Path
@@ -30,17 +29,6 @@ def _one_line_error(capsys, code: int) -> str:
     err = captured.err.strip()
     assert err.startswith("mdbench: error: ") and "\n" not in err and "Traceback" not in captured.err, err
     return err
-
-
-@pytest.fixture
-def private_copy(tmp_path, monkeypatch, tiny_four_well):
-    """A private copy of four-well/tiny that a test may damage."""
-    src = store.dataset_dir(catalog.dataset("four-well"), "tiny")
-    home = tmp_path / "home"
-    dst = home / src.relative_to(Path(os.environ["MDBENCH_HOME"]))
-    shutil.copytree(src, dst)
-    monkeypatch.setenv("MDBENCH_HOME", str(home))
-    return dst
 
 
 def _manifest(path: Path) -> dict:

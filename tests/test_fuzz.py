@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import mdbench
+from helpers import interrupted_four_well_tiny
 from mdbench import catalog
 from mdbench.cli import main
 from mdbench.core.errors import MdbenchError
@@ -263,24 +264,10 @@ def finished_shards(tiny_four_well, tmp_path_factory):
     """The two finished shards of a four-well/tiny generation killed on its third, with their keys."""
     spec = catalog.dataset("four-well")
     cfg = spec.config("tiny")
-    home = tmp_path_factory.mktemp("fuzz-shards")
-    original, calls = type(spec).generate_shard, []
-
-    def dies_on_third(self, config, shard):
-        calls.append(shard)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return original(self, config, shard)
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(home))
-        mp.setattr(type(spec), "generate_shard", dies_on_third)
-        with pytest.raises(KeyboardInterrupt):
-            mdbench.generate("four-well", "tiny", progress=False)
-    directory = home / "four-well" / spec.version / ".shards-tiny"
+        directory = interrupted_four_well_tiny(tmp_path_factory.mktemp("fuzz-shards"), mp)
     by_file = {f"{s.split}-{s.index:05d}.nc": s for s in spec.shards(cfg)}
     files = {p.name: (p, by_file[p.name]) for p in sorted(directory.glob("*.nc"))}
-    assert sorted(files) == ["train-00000.nc", "val-00000.nc"]
     return files, store._shard_key(spec, cfg)
 
 
@@ -531,7 +518,6 @@ def _all_checks(directory: Path) -> None:
 @given(data=st.data())
 def test_resealed_board_edits_are_caught(tiny_four_well_board, tmp_path_factory, data, monkeypatch):
     from mdbench.benchmark import leaderboard
-    from mdbench.core.errors import LeaderboardError
 
     monkeypatch.setattr(type(catalog.task(TASK)), "engine_items_per_second", lambda self, data: 1000.0)
     directory = tmp_path_factory.mktemp("board")

@@ -13,6 +13,7 @@ import pytest
 import xarray as xr
 
 import mdbench
+from helpers import interrupted_four_well_tiny
 from mdbench import catalog
 from mdbench.core.errors import DatasetCorruptError
 from mdbench.data import store
@@ -38,30 +39,9 @@ def _rewrite(path: Path, change) -> None:
 
 
 # --- 1. finished shards carry their own hash --------------------------------------------------------
-def _interrupted_four_well(home: Path, monkeypatch) -> Path:
-    """A four-well/tiny generation killed after two of its three shards; returns the shard directory."""
-    spec = catalog.dataset("four-well")
-    monkeypatch.setenv("MDBENCH_HOME", str(home))
-    original, calls = type(spec).generate_shard, []
-
-    def dies_on_third(self, config, shard):
-        calls.append(shard)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return original(self, config, shard)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(type(spec), "generate_shard", dies_on_third)
-        with pytest.raises(KeyboardInterrupt):
-            mdbench.generate("four-well", "tiny", progress=False)
-    shards = home / "four-well" / spec.version / ".shards-tiny"
-    assert sorted(p.name for p in shards.glob("*.nc")) == ["train-00000.nc", "val-00000.nc"]
-    return shards
-
-
 def test_an_edited_finished_shard_is_regenerated_not_reused(tmp_path, monkeypatch, tiny_four_well, capsys):
     reference = _split_hashes(store.dataset_dir(catalog.dataset("four-well"), "tiny"))
-    shards = _interrupted_four_well(tmp_path, monkeypatch)
+    shards = interrupted_four_well_tiny(tmp_path, monkeypatch)
 
     def plus_one(ds):
         ds["x"] = ds["x"] + np.float32(1)
@@ -79,7 +59,7 @@ def test_an_edited_finished_shard_is_regenerated_not_reused(tmp_path, monkeypatc
 
 def test_a_shard_copied_over_another_is_regenerated_not_reused(tmp_path, monkeypatch, tiny_four_well, capsys):
     reference = _split_hashes(store.dataset_dir(catalog.dataset("four-well"), "tiny"))
-    shards = _interrupted_four_well(tmp_path, monkeypatch)
+    shards = interrupted_four_well_tiny(tmp_path, monkeypatch)
     shutil.copyfile(shards / "train-00000.nc", shards / "val-00000.nc")
     capsys.readouterr()
     path = mdbench.generate("four-well", "tiny", progress=False)

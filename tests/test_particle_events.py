@@ -15,7 +15,7 @@ from mdbench import catalog
 from mdbench.core.errors import SubmissionError
 from mdbench.data import store
 from mdbench.systems.particle_events import physics
-from mdbench.systems.particle_events.dataset import TWO_BODY, ZLL
+from mdbench.systems.particle_events.dataset import TWO_BODY
 from mdbench.systems.particle_events.references import IndependentMarginals, MCReference
 from mdbench.systems.particle_events.task import (DECAY_TASK, Z_TASK, chi2_ndf, classifier_auc, features_of,
                                                   submission)

@@ -15,7 +15,6 @@ import json
 import os
 import pickle
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -51,17 +50,6 @@ def _one_line_error(capsys, code: int) -> str:
     captured = capsys.readouterr()
     assert code == 2, captured
     return _one_line(captured.err)
-
-
-@pytest.fixture
-def private_copy(tmp_path, monkeypatch, tiny_four_well):
-    """A private copy of four-well/tiny (in a home of its own) that a test may damage."""
-    src = store.dataset_dir(catalog.dataset("four-well"), "tiny")
-    home = tmp_path / "home"
-    dst = home / src.relative_to(Path(os.environ["MDBENCH_HOME"]))
-    shutil.copytree(src, dst)
-    monkeypatch.setenv("MDBENCH_HOME", str(home))
-    return dst
 
 
 def _hashes(directory: Path) -> dict[str, str]:
@@ -179,7 +167,7 @@ def test_generate_in_a_read_only_home_is_one_line(private_copy, read_only_home, 
     read_only_home["errno"] = code
     args = ["data", "generate", "four-well", "--quiet", *(["--config", "tiny"] if case == ["--force"] else []), *case]
     err = _one_line_error(capsys, main(args))
-    assert "not writable" in err and f"MDBENCH_HOME=/a/writable/dir mdbench data generate four-well" in err, err
+    assert "not writable" in err and "MDBENCH_HOME=/a/writable/dir mdbench data generate four-well" in err, err
     assert os.environ["MDBENCH_HOME"] in err
 
 

@@ -4,7 +4,6 @@ summary and the data card's quotes of it, and (when GPAW is installed) one small
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest

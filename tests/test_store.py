@@ -106,20 +106,6 @@ def test_unknown_names(call, pattern):
         call()
 
 
-@pytest.fixture
-def private_copy(tmp_path, monkeypatch, tiny_four_well):
-    """A private copy of the tiny dataset that a test may damage."""
-    src = store.dataset_dir(catalog.dataset("four-well"), "tiny")
-    home = tmp_path / "home"
-    dst = home / src.relative_to(Path(os.environ["MDBENCH_HOME"]))
-    dst.parent.mkdir(parents=True)
-    import shutil
-
-    shutil.copytree(src, dst)
-    monkeypatch.setenv("MDBENCH_HOME", str(home))
-    return dst
-
-
 def test_truncated_file_is_reported_not_loaded(private_copy):
     path = private_copy / "train.nc"
     path.write_bytes(path.read_bytes()[:2000])

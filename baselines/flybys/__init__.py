@@ -16,7 +16,6 @@ slowness (perturber's angular speed at pericentre ÷ planet's mean motion), cos 
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch

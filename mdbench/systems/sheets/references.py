@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import xarray as xr
 
 from mdbench.core.task import ModelEntry, TaskData
