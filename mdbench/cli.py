@@ -71,9 +71,15 @@ def _output_dir(path: Path, what: str) -> Path:
 
 
 def _cmd_list(args) -> None:
+    # a light install lists everything: what needs an extra that is not installed says which, and the
+    # listing goes on
     print("datasets:")
     for name in catalog.dataset_names():
-        spec = catalog.dataset(name)
+        try:
+            spec = catalog.dataset(name)
+        except MdbenchError as exc:
+            print(f"  {name} — not available here: {exc}")
+            continue
         print(f"  {name} v{spec.version} — {spec.summary}")
         for cfg in spec.configs.values():
             default = " (default)" if cfg.name == spec.default_config else ""
@@ -82,9 +88,18 @@ def _cmd_list(args) -> None:
         print(f"      splits: {', '.join(spec.splits)}{platforms}; card: {catalog.card_path(name)}")
     print("tasks:")
     for name in catalog.task_names():
-        task = catalog.task(name)
+        try:
+            task = catalog.task(name)
+        except MdbenchError as exc:
+            print(f"  {name} — not available here: {exc}")
+            continue
         print(f"  {name} — {task.summary} (dataset {task.dataset}; primary metric {task.primary_metric})")
-        for model in catalog.models(name).values():
+        try:
+            models = catalog.models(name).values()
+        except MdbenchError as exc:
+            print(f"      models not available here: {exc}")
+            continue
+        for model in models:
             print(f"      {model.role:>17}: {model.name} — {model.summary}")
 
 
@@ -134,6 +149,11 @@ def _cmd_info(args) -> None:
     cfg = spec.config(args.config)
     print(f"{spec.name} v{spec.version}, config {cfg.name}: {cfg.description}")
     print(f"card: {catalog.card_path(spec.name)}\ncache: {store.dataset_dir(spec, cfg.name)}")
+    record_path = catalog.system_of_dataset(spec.name).generation_dir / f"{spec.name}__{cfg.name}.json"
+    record = json.loads(record_path.read_text()) if record_path.is_file() else None
+    if record is not None:
+        print(f"generation record: {record_path} ({record.get('created', '?')}, "
+              f"{record.get('generation_seconds', '?')} s on {record.get('machine', 'an unrecorded machine')})")
     print("parameters:")
     for key, p in cfg.params.items():
         print(f"  {key} = {p.value} [{p.units}] — {p.description}")
@@ -142,6 +162,13 @@ def _cmd_info(args) -> None:
     except MdbenchError as err:
         print(f"status: not generated ({err})")
         return
+    if record is not None:  # the committed boards were scored on the record's data: is this copy that data?
+        differ = sorted(split for split, v in manifest["splits"].items()
+                        if record["splits"].get(split, {}).get("sha256") != v["sha256"])
+        print("this copy: " + (
+            "the recorded data (every split's sha256 equals the record's)" if not differ else
+            f"differs from the record in {', '.join(differ)} (made on {manifest.get('machine', '?')}; "
+            "entries of the committed boards were scored on the record's data)"))
     runs = manifest.get("shard_runs", [])
     seconds = sum(r["seconds"] for r in runs)
     work = sum(r["work"] for r in runs)
@@ -287,6 +314,16 @@ def _cmd_leaderboard(args) -> None:
             raise MdbenchError("--render re-renders one board: `mdbench leaderboard --render TASK`")
         print(f"wrote {leaderboard.write_table(catalog.task(args.task), args.dir or leaderboard.record_dir(args.task))}")
         return
+    if args.reproduce:
+        from mdbench.benchmark.reproduce import reproduce
+
+        if not args.task:
+            raise MdbenchError("--reproduce re-runs one board's entries: `mdbench leaderboard --reproduce TASK`")
+        models = tuple(args.model.split(",")) if args.model else ()
+        lines = reproduce(args.dir, args.task, config=args.config, models=models, generate_missing=args.generate,
+                          progress=True, echo=lambda line: print(line, flush=True))
+        print(lines[-1])  # where the re-run prediction files are
+        return
     if args.check or args.rescore:
         lines = (leaderboard.rescore(args.dir, args.task, generate_missing=args.generate, update=args.update)
                  if args.rescore else leaderboard.check(args.dir, args.task))
@@ -401,8 +438,13 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--check", action="store_true", help="validate schema, entry and prediction-file hashes")
     lb.add_argument("--rescore", action="store_true",
                     help="score every entry's stored predictions again; fail on any difference")
-    lb.add_argument("--generate", action="store_true", help="with --rescore: generate datasets that are missing")
+    lb.add_argument("--generate", action="store_true",
+                    help="with --rescore or --reproduce: generate datasets that are missing")
     lb.add_argument("--committed", action="store_true", help="show the committed board even after a local run")
+    lb.add_argument("--reproduce", action="store_true",
+                    help="re-run the entries whose prediction files are not on this machine (kept in the recording "
+                         "machine's prediction store) and compare their metrics with the recorded ones")
+    lb.add_argument("--model", help="with --reproduce: only these models (comma-separated)")
     lb.add_argument("--render", action="store_true", help="re-render the board's Markdown table from its JSON")
     lb.add_argument("--update", action="store_true",
                     help="with --rescore: re-score with the task's current metric set and rewrite the entries")
@@ -448,6 +490,19 @@ def main(argv: list[str] | None = None) -> int:
     except MdbenchError as err:
         _report(str(err))
         return err.exit_code
+    except ImportError as err:  # an engine imported where it is used (generation, a model): name its extra
+        from mdbench.core.extras import missing_extra
+
+        importer, frame = "", err.__traceback__
+        while frame is not None:  # the innermost mdbench module that imported it: its system's extra
+            module = frame.tb_frame.f_globals.get("__name__", "")
+            importer = module if module.startswith(("mdbench.", "baselines.")) else importer
+            frame = frame.tb_next
+        install = missing_extra(err, importer)
+        if install is None:
+            raise
+        _report(f"this command needs {err.name!r}, which is not installed; {install}")
+        return 2
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0

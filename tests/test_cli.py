@@ -24,6 +24,14 @@ def test_info_lists_every_parameter_with_units(capsys):
     assert "potential_prefactor = 4.0 [kT]" in out and "dt = 0.001 [time]" in out
 
 
+def test_info_compares_the_local_copy_with_the_committed_generation_record(tiny_four_well, capsys):
+    """The committed boards were scored on the recorded data: `data info` says whether this copy is that data."""
+    assert main(["data", "info", "four-well", "--config", "tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "generation record: " in out and "four-well__tiny.json" in out
+    assert "this copy: the recorded data (every split's sha256 equals the record's)" in out, out
+
+
 def test_unknown_dataset_is_one_line_exit_2():
     proc = subprocess.run([sys.executable, "-m", "mdbench.cli", "data", "generate", "nope"],
                           capture_output=True, text=True)

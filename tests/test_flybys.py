@@ -150,6 +150,14 @@ def test_references_are_scored_by_the_same_code(tiny):
     assert np.isnan(static["crps_delta_e_all"].value)
 
 
+def test_ejection_auc_is_the_mann_whitney_statistic():
+    from mdbench.systems.flybys.task import auc
+
+    assert auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])) == pytest.approx(0.75)
+    assert auc(np.full(5, 0.3), np.array([0, 1, 0, 1, 0])) == 0.5  # a constant forecast: ties count ½
+    assert math.isnan(auc(np.array([0.2, 0.4]), np.array([0, 0])))
+
+
 def test_engine_speed_is_measured_on_test_flybys(tiny):
     speed = TASK.engine_items_per_second(tiny)
     assert 0.5 < speed < 1e4  # REBOUND takes milliseconds to a second per flyby

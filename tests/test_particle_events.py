@@ -1,9 +1,10 @@
 """The particle-events system: the exact two-body generator against its analytic distributions, Pythia 8's
-e⁺e⁻ → Z → ℓ⁺ℓ⁻ sample, the generate task's metrics (each shown to react to what it measures), the
+e⁺e⁻ → Z → ℓ⁺ℓ⁻ and pp → tt̄ samples, the generate task's metrics (each shown to react to what it measures), the
 references through the same code, the GAN / VAE / B-VAE baselines, figures and the check-system round trip."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -17,8 +18,8 @@ from mdbench.data import store
 from mdbench.systems.particle_events import physics
 from mdbench.systems.particle_events.dataset import TWO_BODY
 from mdbench.systems.particle_events.references import IndependentMarginals, MCReference
-from mdbench.systems.particle_events.task import (DECAY_TASK, Z_TASK, chi2_ndf, classifier_auc, features_of,
-                                                  submission)
+from mdbench.systems.particle_events.task import (DECAY_TASK, TT_TASK, Z_TASK, chi2_ndf, classifier_auc,
+                                                  features_of, submission)
 
 DECAY = dict(parent_mass=100.0, parent_width=5.0, m1=10.0, width1=0.5, m2=20.0, width2=1.0, p_mean=50.0)
 
@@ -47,6 +48,11 @@ def decay(generate_once, session_home):
 @pytest.fixture(scope="module")
 def zll(generate_once, session_home):
     return _load(generate_once, session_home, Z_TASK)
+
+
+@pytest.fixture(scope="module")
+def ttbar(generate_once, session_home):
+    return _load(generate_once, session_home, TT_TASK)
 
 
 # --- the exact generator ------------------------------------------------------------------------------
@@ -106,6 +112,61 @@ def test_pythia_dileptons_have_half_muons_and_the_z_peak():
     again = physics.pythia_dilepton(50, ecm=91.2, seed=7)["features"]
     np.testing.assert_array_equal(again["lm_E"], f["lm_E"][:50])
     assert not np.array_equal(physics.pythia_dilepton(50, ecm=91.2, seed=8)["features"]["lm_E"], again["lm_E"])
+
+
+def test_pythia_ttbar_semileptonic_events():
+    out = physics.pythia_ttbar(300, ecm=13000.0, seed=11)
+    f = out["features"]
+    assert len(f) == len(physics.TTBAR_FEATURES) == 26 and set(f) == set(physics.TTBAR_FEATURES)
+    # every generated event is counted in one channel; e/μ + jets is 2 × 2·BR(W → ℓν) × BR(W → qq̄') ≈ 0.29
+    assert sum(out["channels"].values()) == out["tries"] and out["channels"]["semileptonic_e_mu"] == 300
+    assert abs(300 / out["tries"] - 0.292) < 0.06  # 4 σ of a binomial fraction of ≈ 1 000 tries
+    assert abs(np.mean(out["lepton_id"] < 0) - 0.5) < 0.12 and set(np.abs(out["lepton_id"])) <= {11, 13}
+    # the final state balances in p_T (the recoil and p⃗_T^miss included); the W and top peaks are there
+    assert physics.transverse_balance(f).max() < 1e-6
+    q1, q2, bh = (physics.four_vectors_ptetaphi(f, o) for o in ("q1", "q2", "bh"))
+    assert 79.5 < np.median(physics.invariant_mass(q1, q2)) < 81.5
+    assert 171.5 < np.median(physics.invariant_mass(q1 + q2, bh)) < 174.0
+    assert np.all(f["q1_pt"] >= f["q2_pt"]) and np.median(f["r_pt"]) > 5.0  # ISR recoil present
+    assert 300 < out["sigma_pb"] < 700  # LO σ(pp → tt̄, 13 TeV) ≈ 0.5 nb with Pythia's default PDF
+    # a broken event (the lepton's p_T scaled by 1.1) misses the balance by exactly 0.1 p_T(ℓ)
+    np.testing.assert_allclose(physics.transverse_balance({**f, "l_pt": f["l_pt"] * 1.1}), 0.1 * f["l_pt"],
+                               rtol=1e-6)
+    again = physics.pythia_ttbar(20, ecm=13000.0, seed=11)["features"]
+    np.testing.assert_array_equal(again["l_E"], f["l_E"][:20])
+
+
+def test_ttbar_observables_and_references(ttbar):
+    assert set(TT_TASK.features) <= set(ttbar.train.data_vars) and len(TT_TASK.features) == 26
+    assert ttbar.train["l_eta"].attrs["units"] == "1" and ttbar.train["met_phi"].attrs["units"] == "rad"
+    assert sum(json.loads(ttbar.train.attrs["channel_counts"]).values()) == ttbar.train.attrs["pythia_tries"]
+    ref = TT_TASK.data_for(ttbar, "physics reference")
+    mc = TT_TASK.score(MCReference(TT_TASK).fit(ref, seed=0).predict(ref, seed=0), ttbar,
+                       items_per_second=None, engine_items_per_second=None)
+    static = TT_TASK.score(IndependentMarginals(TT_TASK).fit(ref, seed=0).predict(ref, seed=0), ttbar,
+                           items_per_second=None, engine_items_per_second=None)
+    assert set(mc) == {m.name for m in TT_TASK.declared_metrics}
+    assert mc["conservation_residual"].value < 1e-6 and mc["classifier_auc"].value < 0.65
+    assert mc["w_mass_peak_shift"].value < 1.0 and mc["w_mass_peak_shift"].n == 10
+    # resampled marginals: no top or W peak, no p_T balance, and the classifier sees it
+    assert static["mass_peak_shift"].value > 20 and static["w_mass_width_shift"].value > 20
+    assert static["conservation_residual"].value > 50 and static["classifier_auc"].value > 0.75
+    targets = TT_TASK.targets(ttbar)
+    assert targets["mc_mass_median"] == pytest.approx(172.5, abs=1.5)
+    assert targets["mc_w_mass_median"] == pytest.approx(80.4, abs=1.0)
+
+
+def test_ttbar_b_vae_and_panels(ttbar):
+    """The B-VAE on tt̄'s 26 features gives a valid submission with every metric finite; the figures'
+    derived panels add the W mass and Δφ (plot_all itself is exercised by the decay's figure test)."""
+    visible = TT_TASK.data_for(ttbar, "model")
+    pred = catalog.models(TT_TASK.name)["b-vae"].factory().fit(visible, seed=0, progress=False).predict(visible, seed=0)
+    TT_TASK.contract(ttbar.config).validate(pred, "b-vae")
+    scores = TT_TASK.score(pred, ttbar, items_per_second=1.0, engine_items_per_second=1.0)
+    assert all(math.isfinite(scores[m.name].value) for m in TT_TASK.comparative)
+    panels = TT_TASK.panels(features_of(pred, TT_TASK.features))
+    assert list(panels) == ["pair mass", "w mass", "cos", "dphi", "residual"]
+    assert all(len(v) == ttbar.config["test_events"] for _, v in panels.values())
 
 
 def test_splits_and_their_sizes(decay, zll):
@@ -219,10 +280,10 @@ def test_figures_show_every_feature(decay, tmp_path):
     assert len(features_of(preds["mc-reference"], DECAY_TASK.features)) == 10
 
 
-def test_check_system_round_trip_on_tiny(decay, zll, monkeypatch):
+def test_check_system_round_trip_on_tiny(decay, zll, ttbar, monkeypatch):
     from mdbench.benchmark.check_system import check_system
 
     monkeypatch.delenv("MDBENCH_LEADERBOARDS")
     report = check_system("particle-events")
-    for task in ("two-body-decay/generate", "z-dilepton/generate"):
+    for task in ("two-body-decay/generate", "z-dilepton/generate", "ttbar/generate"):
         assert any(line.startswith(f"round trip of {task}: config tiny") for line in report.passed), report.passed

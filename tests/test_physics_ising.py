@@ -131,3 +131,28 @@ def _timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+_TAU_DIGEST = """
+import hashlib, numpy as np
+from mdbench.systems.ising.physics import integrated_autocorrelation_time
+rng = np.random.default_rng(0)
+series = [np.cumsum(rng.integers(-4, 5, n)).astype(float) * 4 - 100.0 for n in (200, 1000) for _ in range(20)]
+print(hashlib.sha256(" ".join(float.hex(integrated_autocorrelation_time(x)) for x in series).encode()).hexdigest())
+"""
+
+
+def test_tau_int_is_the_same_bits_under_every_blas_kernel():
+    """τ_int sets the sampling interval and is stored, so the dataset hash depends on its last bit.  With
+    np.dot, OpenBLAS's Haswell kernel and this machine's default gave different bits on these series (and
+    different ising v1.0.0 hashes); the exactly rounded sums give one answer whichever kernel is chosen."""
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for coretype in ("", "Haswell", "SkylakeX", "Zen", "Sandybridge"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": coretype}
+        digests.add(subprocess.run([sys.executable, "-c", _TAU_DIGEST], env=env, check=True, capture_output=True,
+                                   text=True).stdout.strip())
+    assert len(digests) == 1, digests

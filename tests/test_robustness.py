@@ -80,6 +80,17 @@ def test_generate_on_a_full_disk_is_one_line_and_keeps_the_old_dataset(private_c
     assert set(store.verify(catalog.dataset("four-well"), "tiny", quiet=True).values()) == set(before.values())
 
 
+def test_sheets_under_a_small_file_size_limit_is_one_line_before_mpi_starts(tmp_path):
+    """mpich's start-up writes shared-memory files of a few MiB: under `ulimit -f 1024` it killed the whole
+    process (rc 143, no Python error, before any work); now the limit is refused in one line first."""
+    done = subprocess.run(CLI + ["data", "generate", "sheets", "--config", "tiny", "--quiet"], capture_output=True,
+                          text=True, cwd=tmp_path, env={**os.environ, "MDBENCH_HOME": str(tmp_path / "home")},
+                          preexec_fn=_with_file_size_limit(2**20), timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    err = _one_line(done.stderr.splitlines()[-1])
+    assert "ulimit -f: 1024 KiB" in err and "ulimit -f unlimited" in err, err
+
+
 def test_export_on_a_full_disk_leaves_no_partial_output(private_copy, tmp_path):
     out = tmp_path / "hf"
     done = _cli_on_a_full_disk(["data", "export", "four-well", "--config", "tiny", "--split", "train", "--out",

@@ -43,7 +43,13 @@ def test_leaderboard_is_sorted_by_the_primary_metric_with_references(msm_run, ca
     assert {e["command"] for e in entries} >= {f"mdbench run {TASK} --model msm --config tiny --seed 1"}
     assert main(["leaderboard", TASK]) == 0
     table = capsys.readouterr().out
-    rows = [line for line in table.splitlines() if line.startswith("| ") and "role" not in line]
+    lines = table.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| model | role"))
+    rows = []
+    for line in lines[start + 2:]:  # the metric table only: the cost table follows it
+        if not line.startswith("| "):
+            break
+        rows.append(line)
     values = [float(r.split("|")[3].split("±")[0]) for r in rows]
     assert values == sorted(values) and len(rows) == 4
     assert main(["leaderboard", "--check"]) == 0

@@ -1,4 +1,5 @@
-"""Baselines of the ``flybys/encounter`` task: learned encounter maps.
+"""Baselines of the ``flybys/encounter`` task: learned encounter maps (applied encounter after encounter for
+``flybys/sequence`` in :mod:`baselines.flybys.sequence`, with the LSTM over the encounter series).
 
 * ``mlp`` — the paper's first kind of mapping, a plain MLP on the encounter parameters
   (:class:`baselines.estimators.mlp_regressor.MLPRegressor`): one network (bound flybys) regresses
@@ -91,11 +92,15 @@ class MLPBaseline:
     def training_report(self) -> TrainingReport:
         return self.report
 
+    def changes(self, rows: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
+        """([Δa/a, Δe, ΔI] (n, 3), P(ejection) (n,)) of flyby rows (``flybys`` input variables)."""
+        x = features(rows, self.config)
+        d = untransform(self.delta.predict(x).astype(np.float64), self.lo, self.hi)
+        return d, np.clip(self.eject.predict(x)[:, 0].astype(np.float64), 0.0, 1.0)
+
     def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
         inputs = data.inputs["test"]
-        x = features(inputs, self.config)
-        d = untransform(self.delta.predict(x).astype(np.float64), self.lo, self.hi)
-        p = np.clip(self.eject.predict(x)[:, 0].astype(np.float64), 0.0, 1.0)
+        d, p = self.changes(inputs)
         return submission(inputs["flyby"].values, d[:, 0], d[:, 1], d[:, 2], p)
 
 
@@ -163,18 +168,22 @@ class ProbMLPBaseline:
     def training_report(self) -> TrainingReport:
         return self.report
 
-    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
-        inputs = data.inputs["test"]
-        x = torch.as_tensor((features(inputs, self.config) - self.x_mean) / self.x_std, dtype=torch.float32)
+    def distribution(self, rows: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mean, width) of asinh(Δ/s) of [Δa/a, Δe, ΔI] (n, 3) each, mean clipped to the training range,
+        and P(ejection) (n,), of flyby rows (``flybys`` input variables)."""
+        x = torch.as_tensor((features(rows, self.config) - self.x_mean) / self.x_std, dtype=torch.float32)
         with torch.no_grad():
             mu, log_sigma, logit = self.net(x)
-        mu = mu.numpy().astype(np.float64) * self.y_std + self.y_mean
+        mu = np.clip(mu.numpy().astype(np.float64) * self.y_std + self.y_mean, self.lo, self.hi)
         sigma = np.exp(log_sigma.numpy().astype(np.float64)) * self.y_std
-        mu = np.clip(mu, self.lo, self.hi)
+        return mu, sigma, 1.0 / (1.0 + np.exp(-logit.numpy().astype(np.float64)))
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        inputs = data.inputs["test"]
+        mu, sigma, p = self.distribution(inputs)
         d = untransform(mu, self.lo, self.hi)
         # width of Δe by the delta method through Δ = s·sinh(z): σ_Δ = s·cosh(μ_z)·σ_z
         std_e = SCALE * np.cosh(mu[:, 1]) * sigma[:, 1]
-        p = 1.0 / (1.0 + np.exp(-logit.numpy().astype(np.float64)))
         return submission(inputs["flyby"].values, d[:, 0], d[:, 1], d[:, 2], p, delta_e_std=std_e)
 
 

@@ -34,7 +34,7 @@ from torch import nn
 from baselines.estimators.hyper import ByConfig
 from baselines.estimators.training import EarlyStopping
 from mdbench.core.task import ModelEntry, TaskData, TrainingReport
-from mdbench.systems.particle_events.task import DECAY_TASK, Z_TASK, EventGenerate, submission
+from mdbench.systems.particle_events.task import DECAY_TASK, TT_TASK, Z_TASK, EventGenerate, submission
 
 PAPER = ("Otten, Caron, de Swart, van Beekveld, Hendriks, van Leeuwen, Podareanu, Ruiz de Austri, Verheyen, "
          "'Event generation and statistical sampling for physics with deep generative models and a density "
@@ -44,6 +44,7 @@ _TABLE = {"tiny": {"gan_steps": 300, "epochs": 8, "patience": 5},
           "full": {"gan_steps": 40000, "epochs": 200, "patience": 20}}
 HYPER_DECAY = ByConfig("gan/vae/b-vae", "two-body-decay", _TABLE)
 HYPER_Z = ByConfig("gan/vae/b-vae", "z-dilepton", _TABLE)
+HYPER_TT = ByConfig("gan/vae/b-vae", "ttbar", _TABLE)
 HIDDEN = 128
 GAN_LATENT = 16
 BATCH = 256
@@ -53,7 +54,7 @@ SMUDGE = 1.0
 
 
 def hyper(task: EventGenerate, config) -> dict:
-    return (HYPER_DECAY if task is DECAY_TASK else HYPER_Z)[config]
+    return {DECAY_TASK.name: HYPER_DECAY, Z_TASK.name: HYPER_Z, TT_TASK.name: HYPER_TT}[task.name][config]
 
 
 def mlp(n_in: int, n_out: int) -> nn.Sequential:
@@ -190,7 +191,7 @@ class VAE(_Standardised):
 
 
 MODELS = []
-for _task in (DECAY_TASK, Z_TASK):
+for _task in (DECAY_TASK, Z_TASK, TT_TASK):
     MODELS += [
         ModelEntry("gan", _task.name, "model", "GAN: MLP generator (N(0, I₁₆) latent) vs MLP discriminator, BCE",
                    partial(GAN, _task), PAPER),

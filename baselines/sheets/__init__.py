@@ -24,6 +24,7 @@ over dask workers) and :mod:`baselines.sheets.mc` (EDNN-driven Monte Carlo again
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -38,6 +39,7 @@ from mdbench.systems.sheets import images
 from mdbench.systems.sheets.dataset import SHEETS
 from mdbench.systems.sheets.physics import composition
 from mdbench.systems.sheets.task import TASK, submission
+from mdbench.systems.sheets.task_gfn2 import TASK as TASK_GFN2
 
 PAPER = "Mills et al., Chem. Sci. 10, 4129 (2019)"
 #: image intensities are Σ Z exp(…) ≤ ~7.5; dividing by this keeps the CNN inputs O(1)
@@ -287,3 +289,5 @@ MODELS = [
                "the same CNN on the whole 60-atom image, no tiling (not extensive) + per-species energies",
                functools.partial(CNNSheets), PAPER, devices=("cpu", "cuda")),
 ]
+# the same two networks on the GFN2-xTB labels of sheets-gfn2 (the paper's comparison, with quantum labels)
+MODELS += [dataclasses.replace(entry, task=TASK_GFN2.name) for entry in MODELS]

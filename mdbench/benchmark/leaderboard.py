@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from mdbench import catalog
+from mdbench.benchmark import cost
 from mdbench.core.atomic import atomic_output, write_text_atomic
 from mdbench.core.errors import LeaderboardError, check_schema
 from mdbench.core.estimate import MIN_INDEPENDENT, decode_number
@@ -44,6 +45,9 @@ RESCORE_RTOL, RESCORE_ATOL = 1e-6, 1e-10
 
 _NUMBER = {"oneOf": [{"type": "number"}, {"enum": ["inf", "-inf", "nan"]}, {"type": "null"}]}
 _SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_SPREAD = {"type": "object", "additionalProperties": False, "required": ["median", "min", "max", "n"],
+           "properties": {"median": {"type": "number"}, "min": {"type": "number"}, "max": {"type": "number"},
+                          "n": {"type": "integer", "minimum": 1}}}
 ENTRY_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -73,6 +77,12 @@ ENTRY_SCHEMA = {
             "type": "object", "additionalProperties": False, "required": ["seconds", "epochs", "threads"],
             "properties": {"seconds": {"type": "number", "minimum": 0}, "epochs": {"type": "integer", "minimum": 0},
                            "threads": {"type": "integer", "minimum": 1}, "epochs_per_second": _NUMBER},
+        },
+        "timing": {  # the interleaved engine and surrogate timings of the run (mdbench.benchmark.cost.Timing)
+            "type": "object", "additionalProperties": False,
+            "required": ["surrogate_items_per_second", "threads", "machine"],
+            "properties": {**{k: _SPREAD for k in ("surrogate_items_per_second", "engine_items_per_second", "speedup")},
+                           "threads": {"type": "integer", "minimum": 1}, "machine": {"type": "string"}},
         },
         "metrics": {
             "type": "object",
@@ -296,6 +306,7 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
              "re-scored by `mdbench leaderboard --rescore`."]
     if task.board_note:
         lines += ["", f"**Where the competition lies.** {task.board_note}"]
+    lines += ["", cost.definition(task)]
     if not any(e["config"] in configs for e in entries):
         lines += ["", f"(no entries yet: run `mdbench run {task.name} --model NAME`)"]
     for cfg in configs:
@@ -316,6 +327,7 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
             lines.append("| " + " | ".join(cells) + " |")
         if any(e.get("origin") == "external" for e in rows):
             lines += ["", EXTERNAL_LEGEND]
+        lines += cost.markdown(task, rows, path_for(task.name, directory).parent)
     return "\n".join(lines)
 
 
@@ -405,7 +417,8 @@ def check(directory: Path | None = None, task_name: str | None = None) -> list[s
         elsewhere = sum(_check_entry(entry, directory, f"{path}: entries/{i}") is None
                         and entry.get("predictions", {}).get("location") == "store" for i, entry in enumerate(entries))
         _check_board(task, path, entries)
-        note = f" ({elsewhere} prediction files not in this machine's store {prediction_store()})" if elsewhere else ""
+        note = (f" ({elsewhere} prediction files not in this machine's store {prediction_store()}: "
+                f"`mdbench leaderboard --reproduce {task.name}` re-runs them)" if elsewhere else "")
         report.append(f"{path.name}: {len(entries)} entries ok{note}")
     return report
 
@@ -452,7 +465,9 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
             if pred_path is None:
                 why = ("its prediction file is kept in the prediction store of the machine that recorded it, not in "
                        f"{prediction_store()}" if "predictions" in entry else "no prediction file recorded")
-                problems.append(f"{where}: {why}; re-create it with: {entry['command']}")
+                rerun = (f"re-run and compare it with `mdbench leaderboard --reproduce {task.name}`, or "
+                         if "predictions" in entry else "")
+                problems.append(f"{where}: {why}; {rerun}re-create it with: {entry['command']}")
                 continue
             ds, meta, config = read_submission(task, pred_path)
             claimed = {k: entry[k] for k in ("model", "config", "seed")}

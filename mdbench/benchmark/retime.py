@@ -43,6 +43,17 @@ def _yardstick(task, data_by_config: dict, runs: int) -> dict[str, list[float | 
     return speeds
 
 
+def _recorded_timing(where: str, timing: dict, here: float) -> str:
+    """The interleaved timings an entry's run recorded (median, spread, n, threads, machine) beside the median
+    yardstick measured here; whether it falls inside the recorded engine spread."""
+    eng, sur = timing["engine_items_per_second"], timing["surrogate_items_per_second"]
+    inside = eng["min"] <= here <= eng["max"]
+    return (f"{where}: recorded interleaved timing on {timing['machine']} ({timing['threads']} thread(s)): engine "
+            f"median {eng['median']:.4g}/s ({eng['min']:.4g}–{eng['max']:.4g}, n={eng['n']}), surrogate median "
+            f"{sur['median']:.4g}/s ({sur['min']:.4g}–{sur['max']:.4g}, n={sur['n']}); the yardstick here "
+            f"{here:.4g}/s is {'inside' if inside else 'outside'} the recorded engine spread")
+
+
 def _value(record: dict | None) -> float:
     value = decode_number((record or {}).get("value"))
     return math.nan if value is None else float(value)
@@ -96,6 +107,8 @@ def rescore_timing(directory: Path | None = None, task_name: str | None = None, 
             report.append(yardsticks[-1])
         for where, entry, ds, meta, config in readable:
             lo, med, hi = engine[config.name]
+            if "timing" in entry and "engine_items_per_second" in entry["timing"] and med is not None:
+                report.append(_recorded_timing(where, entry["timing"], med))
             derived = {}
             for speed in dict.fromkeys((med, lo, hi)):  # each distinct yardstick value once
                 derived[speed] = task.score(ds, data[config.name], items_per_second=meta.get("items_per_second"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import mdbench
 from mdbench import catalog
-from mdbench.benchmark import labels, leaderboard
+from mdbench.benchmark import cost, labels, leaderboard
 from mdbench.benchmark.submission import read_submission, write_submission
 from mdbench.core.atomic import write_text_atomic
 from mdbench.core.errors import MdbenchError
@@ -109,6 +109,8 @@ def run(
                    "dataset_version": task.spec.version, "dataset_sha256": dataset_sha256,
                    "mdbench_version": mdbench.__version__, "date": stamp.isoformat(), "command": res["command"],
                    "code": res["code"], "training": res["training"], "metrics": res["metrics"]}
+            if "timing" in res:
+                row["timing"] = res["timing"]
             row["predictions"] = leaderboard.store_predictions(
                 task, row, outdir / "predictions" / f"{name}.nc", directory,
                 limit=leaderboard.MAX_RECORDED_BYTES if record else None)
@@ -134,21 +136,25 @@ def _record_figures(task: Task, config: str, model: str, figures: list[Path], di
         shutil.copyfile(fig, target / f"{config}__{model}__{Path(fig).name}")
 
 
-def _timed_predict(model, data, seed: int, repeats: int = 3, budget: float = 2.0):
-    """Predictions and the best of up to ``repeats`` timings (timeit-style, the same for every model).
+def _timed_predict(task: Task, model, visible: TaskData, data: TaskData, seed: int, *, replays: bool):
+    """Predictions and the timing of the model against the task's engine (the same for every model): the
+    yardstick ``task.engine_items_per_second(data)`` and the prediction alternately, median of up to
+    :data:`~mdbench.benchmark.cost.TIMING_PAIRS` pairs with their spread (:func:`mdbench.benchmark.cost.interleaved`),
+    so that a slow spell of a shared machine hits both alike.  Prediction is deterministic given the seed, so
+    repeating it changes nothing but the timing.  A model that replays stored items is not timed (``None``)."""
+    if replays:
+        return model.predict(visible, seed=seed), None
+    made = {}
 
-    Prediction is deterministic given the seed, so repeating it only removes timing noise such as
-    thread pools still spinning after training; repeats stop once ``budget`` seconds are spent.
-    """
-    best, spent = float("inf"), 0.0
-    for _ in range(repeats):
+    def predict_once() -> float:
         start = time.perf_counter()
-        pred = model.predict(data, seed=seed)
-        elapsed = time.perf_counter() - start
-        best, spent = min(best, elapsed), spent + elapsed
-        if spent > budget:
-            break
-    return pred, best
+        made["pred"] = model.predict(visible, seed=seed)
+        # a prediction within the clock's resolution is bounded by it, not infinitely fast
+        elapsed = max(time.perf_counter() - start, time.get_clock_info("perf_counter").resolution)
+        return task.count_items(made["pred"]) / elapsed
+
+    timing = cost.interleaved(lambda: task.engine_items_per_second(data), predict_once, threads=1)
+    return made["pred"], timing
 
 
 def _check_device(entry: ModelEntry, device: str) -> None:
@@ -180,15 +186,17 @@ def fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, e
     fit_seconds = time.perf_counter() - start
     report = _training_report(model)
     epochs, epoch_seconds = report.epochs, report.epoch_seconds
-    torch.set_num_threads(1)  # the engines are timed on one thread: so are the models
-    try:
-        pred, predict_seconds = _timed_predict(model, visible, seed)
-    finally:
-        torch.set_num_threads(threads)
     # a data reference (or any model marked `replays_frames`) replays stored frames: it generates
     # nothing, so it has no generation speed
     replays = item.role == "data reference" or getattr(model, "replays_frames", False)
-    speed = task.count_items(pred) / predict_seconds if predict_seconds > 0 and not replays else None
+    torch.set_num_threads(1)  # the engines are timed on one thread: so are the models
+    try:
+        pred, timing = _timed_predict(task, model, visible, data, seed, replays=replays)
+    finally:
+        torch.set_num_threads(threads)
+    speed = timing.surrogate.median if timing is not None else None
+    if timing is not None and timing.engine is not None:
+        engine_speed = timing.engine.median  # the yardstick interleaved with this model, not the run's first
     pred = labels.attach(pred, task.contract(data.config))  # in the inputs' order: the file carries the labels
     path = write_submission(pred, outdir / "predictions" / f"{item.name}.nc", task=task.name, model=item.name,
                             code=item.code, config=data.config.name, seed=seed, items_per_second=speed,
@@ -203,8 +211,9 @@ def fit_predict_score(task: Task, item: ModelEntry, data: TaskData, seed: int, e
         # networks with their throughput (other stages, such as a GAN's steps, are in `seconds` only)
         "training": {"seconds": round(fit_seconds, 3), "epochs": epochs, "threads": threads,
                      "epochs_per_second": round(epochs / epoch_seconds, 4) if epochs and epoch_seconds > 0 else None},
-        "predict_seconds": round(predict_seconds, 4),
         "items_per_second": speed,
+        # the interleaved engine and surrogate timings behind the speeds (median, spread, n, threads, machine)
+        **({"timing": timing.record()} if timing is not None else {}),
         "metrics": {k: v.to_record() for k, v in scores.items()},
         "details": task.details(pred, data),
         "command": command(task.name, item.name, data.config.name, seed),

@@ -173,6 +173,43 @@ class TaskData:
         return TaskData(self.config, self.train, self.val, inputs=inputs, hashes=self.hashes)
 
 
+#: the items a cost model counts in (``CostModel.item``): what one use of a surrogate replaces
+COST_ITEMS = ("frames", "configurations", "spins", "columns", "cells", "cell-steps", "events", "encounters")
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """What a task's cost columns compare (:mod:`mdbench.benchmark.cost` derives them from each entry): the
+    engine a user would otherwise run, the item one use of a surrogate produces, and where an entry of the
+    board records the two speeds of the same run.
+
+    ``ratio_metric`` is the timing metric relating the surrogate's and the engine's speed measured in the same
+    run: ``ratio="speedup"`` when it is surrogate ÷ engine items per second, ``"cost"`` when it is the time per
+    item relative to the engine's (engine ÷ surrogate items per second).  ``speed_metric`` holds the surrogate's
+    items per second (``None``: the prediction file's ``items_per_second``).  ``engine_models`` are the board's
+    entries that *are* the engine (speed-up 1 by definition, no breakeven).  ``unmeasured`` says why a task
+    records no engine speed at all (then ``ratio_metric`` is ``None``).
+    """
+
+    engine: str
+    item: str
+    ratio_metric: str | None = None
+    ratio: str = "speedup"
+    speed_metric: str | None = None
+    engine_models: tuple[str, ...] = ()
+    unmeasured: str = ""
+
+    def __post_init__(self):
+        if not self.engine.strip():
+            raise ValueError("a cost model names its engine")
+        if self.item not in COST_ITEMS:
+            raise ValueError(f"cost item {self.item!r} is not one of {COST_ITEMS}")
+        if self.ratio not in ("speedup", "cost"):
+            raise ValueError(f"ratio must be 'speedup' or 'cost', not {self.ratio!r}")
+        if (self.ratio_metric is None) == (not self.unmeasured):
+            raise ValueError("a cost model names either the ratio metric of its entries or why none is measured")
+
+
 @dataclass(frozen=True)
 class TrainingReport:
     """What a model says of its own training: the epochs of its epoch-trained networks and the seconds
@@ -280,6 +317,9 @@ class Task(abc.ABC):
     board_note: ClassVar[str] = ""
     #: what one item of ``items_per_second`` is (the unit of :meth:`count_items`), e.g. "spins"
     item_units: ClassVar[str] = "items (entries along the longest dimension of the prediction)"
+    #: the engine a surrogate replaces and the item it counts, for the cost columns every board shows
+    #: (:mod:`mdbench.benchmark.cost`); ``None``: the task declares none (its boards say so)
+    cost: ClassVar[CostModel | None] = None
 
     def __init_subclass__(cls, **kwargs):
         """Every :meth:`score` a subclass defines returns :meth:`check_scores` of its result."""

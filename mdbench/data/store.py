@@ -50,6 +50,7 @@ import numpy as np
 import platformdirs
 import xarray as xr
 
+from mdbench.core import machine
 from mdbench.core.atomic import DENIED, atomic_output, write_errors, write_text_atomic
 from mdbench.core.hashing import canonical_json, plain, sha256_json
 from mdbench.core.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError, check_schema
@@ -107,6 +108,7 @@ MANIFEST_SCHEMA = {
         # provenance: not under the hash, but of the right types so that nothing reading it trips
         "versions": {"type": "object", "additionalProperties": {"type": "string"}},
         "created": {"type": "string"},
+        "machine": {"type": "string"},
         "generation_seconds": {"type": "number", "minimum": 0},
         "shards_reused": {"type": "integer", "minimum": 0},
         "shard_runs": {"type": "array", "items": {
@@ -420,6 +422,7 @@ def _assemble_into(spec: DatasetSpec, cfg: DatasetConfig, target: Path, tmp: Pat
     manifest["structure"] = structures  # not under the manifest sha256 (see MANIFEST_SCHEMA)
     manifest.update({
         "versions": _versions(spec),
+        "machine": machine.describe(),  # the CPU a hash that differs elsewhere was made on
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "generation_seconds": round(time.perf_counter() - start, 3),
         "shard_runs": [records[(s.split, s.index)] for s in shards],

@@ -7,8 +7,6 @@ model), so every submission is measured on the same states.
 from __future__ import annotations
 
 import numpy as np
-from deeptime.markov import TransitionCountEstimator
-from deeptime.markov.msm import MaximumLikelihoodMSM
 
 from mdbench.core.estimate import MetricInfo
 from mdbench.metrics.base import TrajectoryMetric
@@ -27,6 +25,9 @@ def msm_timescales(dtraj: np.ndarray | list[np.ndarray], k: int, lag: int = 1) -
     decorrelates: its timescales are infinite.  Timescales the connected set is too small to
     have are NaN.
     """
+    from deeptime.markov import TransitionCountEstimator  # deeptime: to score, not to list the tasks
+    from deeptime.markov.msm import MaximumLikelihoodMSM
+
     counts = TransitionCountEstimator(lagtime=lag, count_mode="sliding").fit_fetch(dtraj)
     counts = counts.submodel_largest()
     out = np.full(k, np.nan)

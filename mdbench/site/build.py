@@ -35,7 +35,7 @@ import yaml
 
 import mdbench
 from mdbench import catalog
-from mdbench.benchmark import leaderboard
+from mdbench.benchmark import cost, leaderboard
 from mdbench.core.errors import MdbenchError
 from mdbench.core.estimate import MIN_INDEPENDENT, decode_number
 from mdbench.core.system import System
@@ -76,6 +76,11 @@ def render_markdown(text: str) -> str:
 
 
 # --- the README and the cards -----------------------------------------------------------------------
+def _card_links(body: str) -> str:
+    """A card's links to a sibling card (``[text](other.md)``) point at that dataset's page, beside this one."""
+    return re.sub(r"\]\(([A-Za-z0-9_.-]+)\.md\)", r"](\1.html)", body)
+
+
 def readme_path() -> Path | None:
     """The README of the source tree this package sits in (``None`` for an installed copy)."""
     path = Path(mdbench.__file__).resolve().parent.parent / "README.md"
@@ -174,6 +179,10 @@ class Board:
     no_cost: list[str]
     #: every entry compared on each column's metric (one dot plot per metric with a finite value)
     comparisons: list[str]
+    #: the cost columns of every entry (:mod:`mdbench.benchmark.cost`): ``{"model", "role", "cells": [(text,
+    #: value)]}``, in the table's order, and the reasons for every "—"
+    cost_rows: list[dict] = field(default_factory=list)
+    cost_missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -202,6 +211,9 @@ class TaskPage:
     has_origin: bool
     headline: str = ""
     glossary: list[Column] = field(default_factory=list)
+    #: the cost model's sentence (engine, item, definitions) and the units of the cost columns
+    cost_definition: str = ""
+    cost_units: dict[str, str] = field(default_factory=dict)
 
 
 def _sort_key(entry: dict, metric: str, higher_is_better: bool) -> float:
@@ -265,7 +277,17 @@ def _cost(task: Task, entries: list[dict]) -> tuple[str, str, bool, dict[str, fl
     return None
 
 
-def _board(task: Task, config: str, entries: list[dict]) -> Board:
+def _cost_rows(task: Task, rows_e: list[dict], board_dir: Path | None) -> tuple[list[dict], list[str]]:
+    """The cost table of a config (:func:`mdbench.benchmark.cost.board_costs`): rows and the reasons for "—"."""
+    rows, costs = [], cost.board_costs(task, rows_e, board_dir)
+    for c in costs:
+        cells = [{"column": name, "text": text, "value": None if part.value is None or math.isinf(part.value)
+                  else part.value} for (name, part), text in zip(c.parts().items(), c.cells())]
+        rows.append({"model": c.model, "role": c.role, "css": ROLE_CLASS.get(c.role, "ref"), "cells": cells})
+    return rows, cost.missing(costs)
+
+
+def _board(task: Task, config: str, entries: list[dict], board_dir: Path | None = None) -> Board:
     primary = task.primary_metric
     info = task.info_by_name()
     cols = [primary] + [c for c in task.leaderboard_columns_for(task.spec.config(config)) if c != primary]
@@ -318,8 +340,10 @@ def _board(task: Task, config: str, entries: list[dict]) -> Board:
         if dots:
             comparisons.append(plot.dots_svg(dots, metric=c, units=info[c].units,
                                              higher_is_better=info[c].higher_is_better))
+    cost_rows, cost_missing = _cost_rows(task, rows_e, board_dir)
     return Board(config=config, dataset_version=rows_e[0]["dataset_version"] if rows_e else "", columns=columns,
-                 rows=rows, plot_svg=svg, cost_note=note, no_cost=no_cost if svg else [], comparisons=comparisons)
+                 rows=rows, plot_svg=svg, cost_note=note, no_cost=no_cost if svg else [], comparisons=comparisons,
+                 cost_rows=cost_rows, cost_missing=cost_missing)
 
 
 FIGURE_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg"}
@@ -355,7 +379,7 @@ def _task_page(system: System, name: str, out: Path, headlines: dict[str, str]) 
     board_dir = system.leaderboard_dir
     entries = leaderboard.read(task, board_dir, allow_stale=True)
     configs = sorted({e["config"] for e in entries}, key=lambda c: list(task.spec.configs).index(c))
-    boards = [_board(task, c, entries) for c in configs]
+    boards = [_board(task, c, entries, board_dir) for c in configs]
     figures, data_files = _figures(task, board_dir, out, {e["model"] for e in entries})
     files = out / "files" / "boards"
     files.mkdir(parents=True, exist_ok=True)
@@ -372,7 +396,8 @@ def _task_page(system: System, name: str, out: Path, headlines: dict[str, str]) 
                     error_note=task.error_note, primary=_columns(task, [task.primary_metric])[0], boards=boards,
                     figures=figures, data_files=data_files, board_json=board_json, board_md=board_md,
                     has_origin=any("origin" in e for e in entries), headline=headlines.get(name, ""),
-                    glossary=_columns(task, list(info)))
+                    glossary=_columns(task, list(info)), cost_definition=cost.definition(task),
+                    cost_units=cost.units(task))
 
 
 def _param_value(value: Any) -> str:
@@ -431,7 +456,7 @@ def _dataset_page(system: System, name: str, out: Path, tasks: list[str]) -> dic
     header_rows = [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in header.items()
                    if k != "configs"]
     return {"name": name, "system": system.name, "version": spec.version, "summary": spec.summary,
-            "card_html": render_markdown(body), "card_header": header_rows, "configs": configs,
+            "card_html": render_markdown(_card_links(body)), "card_header": header_rows, "configs": configs,
             "records": records, "tasks": tasks, "croissant": _croissant(system, name, out),
             "splits": list(spec.splits)}
 
@@ -473,6 +498,19 @@ def _prepare(out: Path) -> None:
     (out / MARKER).write_text("built by `mdbench site build`; the whole folder is replaced by the next build\n")
 
 
+def cost_table() -> str:
+    """The README's cost table (one line per task: the best learned model's speed-up and breakeven, with its
+    item) from every committed board; ``mdbench site cost-table`` prints it."""
+    boards = []
+    for system in catalog.systems().values():
+        for name in sorted(system.tasks):
+            task = catalog.task(name)
+            if leaderboard.path_for(name, system.leaderboard_dir).is_file():
+                boards.append((task, leaderboard.read(task, system.leaderboard_dir, allow_stale=True),
+                               system.leaderboard_dir))
+    return cost.headline_table(boards, _sort_key)
+
+
 def build(out: Path) -> Path:
     """Build the site into ``out`` (replacing an earlier build there); returns ``out``."""
     out = Path(out)
@@ -495,16 +533,15 @@ def build(out: Path) -> Path:
             card = system.card_path(d["name"])
             _, body = split_card(card.read_text()) if card.is_file() else ({}, "")
             summaries.append(first_paragraph(markdown_section(body, "Summary")))
-        heads = [headlines[t] for t in tasks if t in headlines]
+        heads = list(dict.fromkeys(headlines[t] for t in tasks if t in headlines))  # one row may name two tasks
         systems.append({"name": system.name, "datasets": dpages, "tasks": pages,
                         "status": "; ".join(dict.fromkeys(status[d] for d in datasets if d in status)),
-                        "headline": heads[0] if heads else (summaries[0] if summaries else ""),
-                        "headline_from": "README" if heads else "card"})
+                        "headlines": heads or summaries[:1], "headline_from": "README" if heads else "card"})
     common = {"version": mdbench.__version__}
     intro = first_paragraph(markdown_section(readme, "mdbench")) if readme else ""
     pages = {"index.html": env.get_template("index.html").render(
         root="", systems=systems, intro=intro, install=markdown_section(readme, "Two commands"),
-        submit=markdown_section(readme, "Submitting a model"), tasks=task_pages, **common)}
+        submit=markdown_section(readme, "Submitting a model"), tasks=task_pages, cost_table=cost_table(), **common)}
     pages["glossary.html"] = env.get_template("glossary.html").render(root="", tasks=task_pages, **common)
     for d in dataset_pages:
         pages[f"datasets/{d['name']}.html"] = env.get_template("dataset.html").render(

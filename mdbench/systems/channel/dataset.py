@@ -15,13 +15,11 @@ import json
 import math
 
 import numpy as np
-import torch
 import xarray as xr
 
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import DatasetSpec, ShardSpec
-from mdbench.systems.channel import filtering, run
-from mdbench.systems.channel.physics import COMPONENTS, wall_units
+from mdbench.systems.channel.numerics import TORCH_THREADS
 
 SPLIT_ORDER = ("train", "val", "test")
 
@@ -59,7 +57,7 @@ class ChannelDataset(DatasetSpec):
     shard_dim = "snapshot"
     work_units = "steps"
     #: numerics the generator fixes, part of the store's shard key (a shard of other numerics is made again)
-    numerics = {"torch_threads": run.TORCH_THREADS}
+    numerics = {"torch_threads": TORCH_THREADS}
     configs = {
         "tiny": _config("tiny", "a perturbed laminar flow on a 16×16×8 grid, for tests", seed=21,
                         re_bulk=2800.0, lx=2 * math.pi, lz=math.pi, n=(16, 16, 8), stretch=1.6, dt=0.05,
@@ -87,6 +85,8 @@ class ChannelDataset(DatasetSpec):
 
     def work(self, config: DatasetConfig, shard: ShardSpec) -> float:
         """RK3 steps this shard adds to the run (the first one carries the spin-up)."""
+        from mdbench.systems.channel import run
+
         n = self.snapshot_number(config, shard)
         prev = run.snapshot_step(config, n - 1) if n else 0
         if shard.split != "train" and shard.index == 0:
@@ -96,6 +96,10 @@ class ChannelDataset(DatasetSpec):
     # --- generation -------------------------------------------------------------------------------
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec, *, progress: bool = True) -> xr.Dataset:
         """``progress``: the DNS's own bar (the store passes ``mdbench data generate --quiet`` down)."""
+        import torch
+
+        from mdbench.systems.channel import filtering, run
+
         n = self.snapshot_number(config, shard)
         with run.fixed_threads():  # bit-identical on any machine: reductions split per thread
             ch = run.flow_at(config, run.snapshot_step(config, n), progress=progress)
@@ -109,13 +113,18 @@ class ChannelDataset(DatasetSpec):
         return ds
 
     def engine_versions(self) -> dict[str, str]:
-        return {"torch": torch.__version__, "torch_threads": str(run.TORCH_THREADS),
+        import torch
+
+        return {"torch": torch.__version__, "torch_threads": str(TORCH_THREADS),
                 "engine": "mdbench.systems.channel.physics (MicroHH numerics: 2nd-order staggered FD, RK3, FFT+direct "
                           "pressure solve), float64, CPU"}
 
 
 def snapshot_dataset(config: DatasetConfig, ch, coarse: dict, n: int) -> xr.Dataset:
     """One snapshot as an xarray dataset (LES grid, staggered dims x/xh, y/yh, z/zh)."""
+    from mdbench.systems.channel import filtering
+    from mdbench.systems.channel.physics import COMPONENTS, wall_units
+
     grid = ch.grid.coarsen(config["coarsening"])
     coords = grid.coords()
     wu = wall_units(ch.mean_profile(), ch.grid.y, ch.nu)

@@ -26,7 +26,7 @@ import xarray as xr
 from mdbench.core.errors import MdbenchError
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import CoordinateContract, PredictionContract, Task, TaskData, TrainingReport, \
+from mdbench.core.task import CostModel, CoordinateContract, PredictionContract, Task, TaskData, TrainingReport, \
     VariableContract
 from mdbench.metrics.cost import cost_relative
 from mdbench.systems.channel import closures
@@ -136,6 +136,8 @@ class APosteriori(Task):
     declared_metrics = (SURVIVAL, U_PROFILE, TKE_PROFILE, CF, SPEED, COST)
     primary_metric = "survival_time"
     item_units = "LES cell-steps (cells × time steps of the model's LES run, global attribute `cell_steps`)"
+    cost = CostModel("the Smagorinsky LES (the same solver and grid)", "cell-steps", ratio_metric="cost_vs_smagorinsky",
+                     ratio="cost", speed_metric="les_cell_steps_per_second", engine_models=("smagorinsky",))
     leaderboard_columns = ("survival_time", "u_profile_error", "tke_profile_error", "cf_error", "cost_vs_smagorinsky")
     error_note = "one LES per entry (no standard error)"
 

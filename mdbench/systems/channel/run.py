@@ -34,6 +34,7 @@ from mdbench.core.atomic import write_text_atomic
 from mdbench.core.hashing import plain, sha256_file
 from mdbench.core.params import DatasetConfig
 from mdbench.data.store import home
+from mdbench.systems.channel.numerics import TORCH_THREADS
 from mdbench.systems.channel.physics import Channel, Grid, mkm_profile_on
 
 #: parameters the DNS trajectory depends on (the filter and the splits do not change it)
@@ -41,8 +42,6 @@ FLOW_PARAMS = ("re_bulk", "lx", "lz", "nx", "ny", "nz", "stretch", "dt", "spinup
                "perturbation")
 
 
-#: torch intra-op threads of the DNS and the filter: the committed hashes were made on one
-TORCH_THREADS = 1
 
 
 @contextmanager

@@ -30,7 +30,7 @@ import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.cost import cost_relative
 from mdbench.systems.channel import closures
 from mdbench.systems.channel.dataset import CHANNEL
@@ -106,6 +106,8 @@ class APriori(Task):
     declared_metrics = (*PER_SNAPSHOT, SPEED, COST)
     primary_metric = "corr_uv_outer"
     item_units = "LES cells (cells of the test snapshots whose nine fluxes are predicted)"
+    cost = CostModel("the Smagorinsky closure (torch)", "cells", ratio_metric="cost_vs_smagorinsky",
+                     ratio="cost", speed_metric="inference_cells_per_second", engine_models=("smagorinsky",))
     leaderboard_columns = ("corr_uv_outer", "corr_mean", "relative_mse", "dissipation_ratio", "backscatter_fraction",
                            "cost_vs_smagorinsky")
     error_note = ERROR_NOTE

@@ -5,8 +5,12 @@ from mdbench.core.system import System
 
 SYSTEM = System(
     name="flybys",
-    datasets={"flybys": "mdbench.systems.flybys.dataset:FLYBYS"},
-    tasks={"flybys/encounter": "mdbench.systems.flybys.task:TASK"},
-    models=("mdbench.systems.flybys.references:REFERENCES", "baselines.flybys:MODELS"),
-    figures={"flybys/encounter": "mdbench.systems.flybys.figures:plot_all"},
+    datasets={"flybys": "mdbench.systems.flybys.dataset:FLYBYS",
+              "flybys-sequences": "mdbench.systems.flybys.sequences:FLYBYS_SEQUENCES"},
+    tasks={"flybys/encounter": "mdbench.systems.flybys.task:TASK",
+           "flybys/sequence": "mdbench.systems.flybys.sequence_task:TASK"},
+    models=("mdbench.systems.flybys.references:REFERENCES", "baselines.flybys:MODELS",
+            "baselines.flybys.sequence:SEQUENCE_MODELS"),
+    figures={"flybys/encounter": "mdbench.systems.flybys.figures:plot_all",
+             "flybys/sequence": "mdbench.systems.flybys.figures:plot_sequence"},
 )

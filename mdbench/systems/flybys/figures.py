@@ -63,3 +63,50 @@ def _error_vs_q(aligned, results, t, bound, q_over_a, path: Path) -> Path:
     ax.set_ylabel("mean |Δe error| of bound flybys (1)")
     ax.legend(fontsize=8)
     return save_figure(fig, path)
+
+
+# --------------------------------------------------------------------------------------------------
+# flybys/sequence
+# --------------------------------------------------------------------------------------------------
+def plot_sequence(task, data, predictions, results, outdir: Path) -> list[Path]:
+    """How the distance to REBOUND grows with the number of encounters (e with a lost planet at 1; e of the
+    bound planets; survival), and the final distributions."""
+    from mdbench.systems.flybys.sequence_task import distances, e_with_loss, truth
+
+    outdir = Path(outdir)
+    true = truth(data.test)
+    k = true["p_bound"].shape[1]
+    fig, (ax_w, ax_b, ax_s) = plt.subplots(1, 3, figsize=(15.5, 4.2))
+    steps = np.arange(1, k + 1)
+    ax_s.plot(steps, true["p_bound"].mean(0), "k-", lw=2.5, alpha=0.4, label="REBOUND (test)")
+    for name, ds in predictions.items():
+        pred = {v: ds[v].values for v in ("a", "e", "p_bound")}
+        role = results["entries"][name]["role"]
+        style = "-" if role == "model" else "--"
+        dist = np.array([distances(pred, true, j) for j in steps])
+        ax_w.plot(steps, dist[:, 0], marker="o", ls=style, label=f"{name} ({role})")
+        ax_b.plot(steps, dist[:, 1], marker="o", ls=style, label=name)
+        ax_s.plot(steps, pred["p_bound"].mean(0), marker="o", ls=style, label=name)
+    ax_w.set_xlabel("encounters k")
+    ax_w.set_ylabel("final-state distance D after k encounters (1)")
+    ax_w.set_yscale("log")
+    ax_w.legend(fontsize=7)
+    ax_b.set_xlabel("encounters k")
+    ax_b.set_ylabel("W1 of e of the bound planets after k encounters")
+    ax_b.set_yscale("log")
+    ax_s.set_xlabel("encounters k")
+    ax_s.set_ylabel("fraction of planets bound (1)")
+    ax_s.legend(fontsize=7)
+    paths = [save_figure(fig, outdir / "distance_and_survival_vs_k.png")]
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    bins = np.linspace(0, 1, 21)
+    e, w = e_with_loss(true["e"][:, -1], true["p_bound"][:, -1])
+    ax.hist(e, bins=bins, weights=w / w.sum(), color="k", alpha=0.3, label="REBOUND (test)")
+    for name, ds in predictions.items():
+        e, w = e_with_loss(ds["e"].values[:, -1], ds["p_bound"].values[:, -1])
+        ax.hist(e, bins=bins, weights=w / w.sum(), histtype="step", lw=1.5, label=name)
+    ax.set_xlabel(f"e after {k} encounters (lost planets in the last bin, e = 1)")
+    ax.set_ylabel("fraction of sequences")
+    ax.legend(fontsize=7)
+    paths.append(save_figure(fig, outdir / "final_e_distribution.png"))
+    return paths

@@ -210,3 +210,91 @@ def slowness(enc: Encounter, *, m_host: float, m_planet: float, a_planet: float)
     m123 = m12 + enc.m_perturber
     _, E, q = hyperbola(m123, enc.v_inf, enc.b)
     return math.sqrt(m123 * (1 + E) / m12) * (a_planet / q) ** 1.5
+
+
+# --------------------------------------------------------------------------------------------------
+# sequences of encounters: frames, the Keplerian drift between encounters, the fixed-frame elements
+# --------------------------------------------------------------------------------------------------
+def _rz(angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _rx(angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def orbit_rotation(Omega: float, inc: float, omega: float) -> np.ndarray:
+    """R_z(Ω) R_x(I) R_z(ω): columns are the pericentre direction, the in-plane normal to it and the orbit
+    normal, in the frame the angles are measured in."""
+    return _rz(Omega) @ _rx(inc) @ _rz(omega)
+
+
+def orbit_angles(rotation: np.ndarray) -> tuple[float, float, float]:
+    """(I, Ω, ω) (rad) of :func:`orbit_rotation`; at I = 0 the node is undefined: Ω = 0, ω = ϖ."""
+    r = rotation
+    inc = math.acos(max(-1.0, min(1.0, r[2, 2])))
+    if math.sin(inc) < 1e-12:
+        return inc, 0.0, math.atan2(r[1, 0], r[0, 0]) % (2 * math.pi)
+    return (inc, math.atan2(r[0, 2], -r[1, 2]) % (2 * math.pi), math.atan2(r[2, 0], r[2, 1]) % (2 * math.pi))
+
+
+def mean_motion(a: float, m_inner: float) -> float:
+    """Mean motion (rad/yr) of a bound orbit of semi-major axis ``a`` (AU) about total mass ``m_inner`` (M☉)."""
+    return math.sqrt(G * m_inner / a**3)
+
+
+def simulate_sequence(encounters: list[Encounter], gaps: np.ndarray, *, m_host: float, m_planet: float,
+                      a_planet: float, r_start: float) -> tuple[list[tuple[Encounter, dict]], list[dict]]:
+    """The planet through the encounters in turn, each integrated by :func:`simulate` (IAS15).
+
+    Encounter k is integrated in the frame of the planet's orbit at that moment (z along its angular
+    momentum, x along its ascending node on the previous orbital plane), exactly as a flyby of the
+    ``flybys`` dataset: the planet at I = 0 with its current a, e, ω and mean anomaly, the perturber's
+    drawn (isotropic) orientation relative to that plane.  Only the perturbers' parameters of
+    ``encounters[k]`` are used for k ≥ 1; e, ω and M of ``encounters[0]`` are the initial orbit.
+
+    Between encounters the host–planet pair is an isolated two-body problem (one planet: no secular
+    forcing): a, e, I, ω, Ω stay fixed and the mean anomaly advances by n·``gaps[k]`` (yr, the time from
+    the end of encounter k − 1 to the start of encounter k).  The sequence stops once the planet is lost.
+
+    Returns ``(integrated, states)``: the encounters as integrated (planet-frame inputs) with
+    :func:`simulate`'s result, and the planet's elements after each encounter in the fixed frame of its
+    initial orbit (``states[0]``: the initial orbit; a, e, inc, omega, Omega, M; M at the end of the encounter).
+    """
+    import dataclasses
+
+    frame = np.eye(3)  # planet frame of the next encounter → fixed frame
+    first = encounters[0]
+    a, e, omega, mean_anomaly = a_planet, first.e, first.omega, first.mean_anomaly
+    states = [{"a": a, "e": e, "inc": 0.0, "omega": omega, "Omega": 0.0, "M": mean_anomaly}]
+    integrated = []
+    for k, enc in enumerate(encounters):
+        if k > 0:
+            mean_anomaly = (mean_anomaly + mean_motion(a, m_host + m_planet) * float(gaps[k])) % (2 * math.pi)
+        local = dataclasses.replace(enc, e=e, omega=omega, mean_anomaly=mean_anomaly)
+        row = simulate(local, m_host=m_host, m_planet=m_planet, a_planet=a, r_start=r_start)
+        integrated.append((local, row))
+        if row["outcome"] != 0:
+            break
+        after = row["after"]
+        # orbit after the encounter, in the fixed frame; the next encounter's frame is its own plane
+        orbit = frame @ orbit_rotation(after["Omega"], after["inc"], after["omega"])
+        frame = frame @ _rz(after["Omega"]) @ _rx(after["inc"])
+        inc_f, node_f, peri_f = orbit_angles(orbit)
+        a, e, omega, mean_anomaly = after["a"], after["e"], after["omega"], after["M"]
+        states.append({"a": a, "e": e, "inc": inc_f, "omega": peri_f, "Omega": node_f, "M": mean_anomaly})
+    return integrated, states
+
+
+#: one parsec in AU
+PARSEC = 206264.806
+
+
+def mean_encounter_gap(n_star: float, b_max: float, sigma_kms: float) -> float:
+    """Mean time (yr) between encounters with impact parameter < ``b_max`` (AU) in a field of stars of
+    number density ``n_star`` (pc⁻³) whose speeds follow the Maxwellian of dispersion ``sigma_kms``:
+    1 / (n π b_max² ⟨v⟩), ⟨v⟩ = 2σ√(2/π) (no gravitational focusing, as for the drawn impact parameters)."""
+    mean_speed = 2 * sigma_kms * math.sqrt(2 / math.pi) * KMS
+    return 1.0 / (n_star / PARSEC**3 * math.pi * b_max**2 * mean_speed)

@@ -9,6 +9,9 @@
   = the training ejection fraction (the theory says nothing about ejections).
 * ``rebound`` — physics reference: REBOUND IAS15 integrating every test flyby again from its stored
   initial state (its error is 0 by construction: the targets are REBOUND's); its speed is REBOUND's own.
+
+The same three for ``flybys/sequence`` (below): no change at all; Heggie & Rasio applied K times; REBOUND
+on the dataset's independent ``reference`` sequences (the sampling-noise floor of the distances).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from mdbench.core.task import ModelEntry, TaskData
-from mdbench.systems.flybys import physics
+from mdbench.systems.flybys import physics, sequence_task
 from mdbench.systems.flybys.dataset import encounters_of, system_params
 from mdbench.systems.flybys.task import TASK, submission
 
@@ -102,4 +105,96 @@ REFERENCES = [
     ModelEntry("rebound", TASK.name, "physics reference",
                "REBOUND IAS15 re-integrating every test flyby (error 0 by construction; its speed is REBOUND's)",
                Rebound, REBOUND),
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# flybys/sequence: the same three, encounter after encounter
+# --------------------------------------------------------------------------------------------------
+def loss_rate_per_encounter(ds: xr.Dataset) -> float:
+    """Fraction of the integrated encounters of a sequence split after which the planet is lost."""
+    outcome = ds["outcome"].values
+    return float(np.mean(outcome[outcome >= 0] != 0))
+
+
+class SequenceNoChange:
+    """Static reference: no encounter changes anything; every planet survives with its initial orbit."""
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "SequenceNoChange":
+        return self
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        x = data.inputs["test"]
+        k = x.sizes["encounter"]
+        tile = lambda v: np.repeat(v.values[:, None], k, axis=1)  # noqa: E731
+        return sequence_task.submission(x["sequence"].values, tile(x["a_initial"]), tile(x["e_initial"]),
+                                        np.ones((x.sizes["sequence"], k)))
+
+
+class SequenceHeggieRasio:
+    """Analytic reference applied K times: Heggie & Rasio's Δe at every encounter (with the planet's current
+    a and e, its unknown phases drawn uniformly), Δa = 0, and a loss probability per encounter equal to the
+    training sequences' loss rate (the theory says nothing about losses), carried as a survival weight."""
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "SequenceHeggieRasio":
+        self.p = loss_rate_per_encounter(data.train)
+        self.system = system_params(data.config)
+        return self
+
+    def step(self, rows: xr.Dataset):
+        a = rows["a_before"].values
+        de = np.array([physics.heggie_rasio_delta_e(enc, **{**self.system, "a_planet": float(ai)})
+                       for enc, ai in zip(encounters_from_inputs(rows), a)])
+        e0 = rows["e_before"].values
+        # the first-order theory diverges as q → 0: keep e_after within [0, 1), as for flybys/encounter
+        de = np.clip(de, -e0, np.nextafter(1.0, 0.0) - e0)
+        return np.zeros_like(a), de, np.full_like(a, self.p)
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        return sequence_task.rollout(data.inputs["test"], self.step, seed=seed, sample=False)
+
+
+class SequenceRebound:
+    """Physics reference: REBOUND integrating the ``reference`` split's sequences again (an independent
+    sample of the same environment, paired with the test labels in order): the sampling-noise floor."""
+
+    def fit(self, data: TaskData, *, seed: int, progress: bool = True) -> "SequenceRebound":
+        self.reference, self.config = data.split("reference"), data.config
+        if self.reference.sizes["sequence"] != data.config["test_sequences"]:
+            raise ValueError("the reference split must hold as many sequences as the test split")
+        return self
+
+    def predict(self, data: TaskData, *, seed: int) -> xr.Dataset:
+        ref, system = self.reference, system_params(self.config)
+        k = self.config["encounters"]
+        x = sequence_task.inputs_of(ref)
+        states = []
+        for i in range(ref.sizes["sequence"]):
+            first = physics.Encounter(float(x["e_initial"][i]), float(x["peri_initial"][i]),
+                                      float(x["mean_anomaly_initial"][i]), *(float(x[v][i, 0]) for v in (
+                                          "m_perturber", "v_inf", "b", "inc_perturber", "node_perturber",
+                                          "peri_perturber")))
+            later = [physics.Encounter(0.0, 0.0, 0.0, *(float(x[v][i, j]) for v in (
+                "m_perturber", "v_inf", "b", "inc_perturber", "node_perturber", "peri_perturber")))
+                for j in range(1, k)]
+            _, run = physics.simulate_sequence([first, *later], x["gap"].values[i], r_start=self.config["r_start"],
+                                               **{**system, "a_planet": float(x["a_initial"][i])})
+            states.append(run[1:])
+        a, e, bound = np.zeros((len(states), k)), np.ones((len(states), k)), np.zeros((len(states), k))
+        for i, run in enumerate(states):
+            for j, s in enumerate(run):
+                a[i, j], e[i, j], bound[i, j] = s["a"], s["e"], 1.0
+        labels = data.inputs["test"]["sequence"].values
+        return sequence_task.submission(labels, a, e, bound)
+
+
+REFERENCES += [
+    ModelEntry("no-change", sequence_task.TASK.name, "static reference",
+               "no encounter changes the orbit; every planet survives", SequenceNoChange),
+    ModelEntry("heggie-rasio", sequence_task.TASK.name, "physics reference",
+               "analytic reference applied K times: Heggie & Rasio (1996) Δe per encounter, Δa = 0, training loss "
+               "rate per encounter as a survival weight", SequenceHeggieRasio, HR96),
+    ModelEntry("rebound", sequence_task.TASK.name, "physics reference",
+               "REBOUND IAS15 on an independent sample of sequences (the dataset's reference split): the "
+               "sampling-noise floor of every distance", SequenceRebound, REBOUND),
 ]

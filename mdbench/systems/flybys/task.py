@@ -8,9 +8,9 @@ order of the file does not matter, and a missing, repeated or unknown label is r
 ``delta_e_std`` (a Gaussian width of the predicted Δe) is scored by its CRPS.
 
 Regimes by q/a (the perturber's pericentre over the planet's initial semi-major axis): close q/a < 2,
-intermediate 2 ≤ q/a < 5, distant q/a ≥ 5.  Δa/a, Δe and ΔI are scored on the flybys after which
-REBOUND leaves the planet bound to its host (their elements are undefined otherwise); the ejection
-Brier score on all.  The references are in :mod:`mdbench.systems.flybys.references`.
+intermediate 2 ≤ q/a < 5, distant q/a ≥ 5; and by v∞: slow < 1.5 km/s ≤ fast.  Δa/a, Δe and ΔI are
+scored on the flybys after which REBOUND leaves the planet bound to its host (their elements are
+undefined otherwise); the ejection Brier score and ROC AUC on all.  The references are in :mod:`mdbench.systems.flybys.references`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.cost import cost_relative
 from mdbench.metrics.regression import estimates, shuffled
 from mdbench.systems.flybys import physics
@@ -32,6 +32,9 @@ from mdbench.systems.flybys.dataset import FLYBYS, INPUTS, encounters_of, system
 #: q/a bin edges of the regimes (1): close < 2 ≤ intermediate < 5 ≤ distant
 REGIME_EDGES = (2.0, 5.0)
 REGIMES = ("close", "intermediate", "distant")
+#: v∞ bin edge (km/s), about the median speed of the Maxwellian (σ = 1 km/s: median 1.54 km/s): slow < 1.5 ≤ fast
+V_EDGE = 1.5
+SPEED_BINS = ("slow", "fast")
 #: the predicted changes: variable → (units, long name)
 TARGETS = {
     "delta_a_over_a": ("1", "relative change of the semi-major axis (a_after − a_before) / a_before"),
@@ -50,8 +53,10 @@ def regime_of(q_over_a: np.ndarray) -> np.ndarray:
 def _mae_info() -> list[MetricInfo]:
     out = []
     for var, (units, what) in TARGETS.items():
-        for regime in ("all",) + REGIMES:
-            where = "all bound test flybys" if regime == "all" else f"bound test flybys of the {regime} regime"
+        for regime in ("all",) + REGIMES + SPEED_BINS:
+            where = ("all bound test flybys" if regime == "all" else f"bound test flybys of the {regime} regime"
+                     if regime in REGIMES else f"bound test flybys with v∞ {'<' if regime == 'slow' else '≥'} "
+                                               f"{V_EDGE:g} km/s")
             out.append(MetricInfo(f"mae_{var}_{regime}", units, f"mean |error| of the {what.split(' (')[0]}, {where}"))
     return out
 
@@ -59,11 +64,13 @@ def _mae_info() -> list[MetricInfo]:
 BRIER = MetricInfo("brier_ejection", "1", "Brier score of p_ejection against REBOUND's outcome (lost from the host), "
                                           "all test flybys")
 BRIER_CLOSE = MetricInfo("brier_ejection_close", "1", "Brier score of p_ejection, close regime (q/a < 2)")
+AUC = MetricInfo("auc_ejection", "1", "ROC AUC of p_ejection against REBOUND's outcome (lost from the host), all "
+                                      "test flybys (0.5: no skill; ± bootstrap over flybys)", True)
 CRPS = MetricInfo("crps_delta_e_all", "1", "CRPS of the Gaussian N(delta_e, delta_e_std²), bound test flybys "
                                            "(n/a without delta_e_std)")
 SPEED = MetricInfo("flybys_per_second", "flybys/s", "test flybys predicted per second, one thread", True, timing=True)
 COST = MetricInfo("cost_vs_rebound", "×", "time per flyby ÷ REBOUND IAS15's on test flybys, same run", timing=True)
-METRICS = (*_mae_info(), BRIER, BRIER_CLOSE, CRPS, SPEED, COST)
+METRICS = (*_mae_info(), BRIER, BRIER_CLOSE, AUC, CRPS, SPEED, COST)
 
 
 def submission(labels: np.ndarray, delta_a_over_a, delta_e, delta_inc, p_ejection,
@@ -93,6 +100,7 @@ def truth(test: xr.Dataset) -> dict[str, np.ndarray]:
         "delta_inc": test["inc_after"].values - test["inc_before"].values,
         "ejected": (test["outcome"].values != 0).astype(float),
         "regime": regime_of(test["q"].values / a0),
+        "fast": test["v_inf"].values >= V_EDGE,
     }
 
 
@@ -107,6 +115,8 @@ def gaussian_crps(mu: np.ndarray, sigma: np.ndarray, y: np.ndarray) -> np.ndarra
 
 class FlybyEncounter(Task):
     name = "flybys/encounter"
+    cost = CostModel("REBOUND (IAS15)", "encounters", ratio_metric="cost_vs_rebound", ratio="cost",
+                     speed_metric="flybys_per_second", engine_models=("rebound",))
     spec = FLYBYS
     summary = "Δa/a, Δe, ΔI and P(ejection) of one stellar flyby, vs REBOUND and Heggie & Rasio (1996)"
     declared_metrics = METRICS
@@ -114,7 +124,8 @@ class FlybyEncounter(Task):
     error_note = "standard error from 10 random blocks of the test flybys (n = blocks)"
     leaderboard_columns = (
         "mae_delta_e_all", "mae_delta_e_distant", "mae_delta_e_intermediate", "mae_delta_e_close",
-        "mae_delta_a_over_a_all", "mae_delta_inc_all", "brier_ejection", "crps_delta_e_all",
+        "mae_delta_e_slow", "mae_delta_e_fast", "mae_delta_a_over_a_all", "mae_delta_inc_all", "brier_ejection",
+        "auc_ejection", "crps_delta_e_all",
         "flybys_per_second", "cost_vs_rebound",
     )
 
@@ -145,11 +156,13 @@ class FlybyEncounter(Task):
             err = np.abs(pred[var].values - t[var])
             for m in info:
                 regime = m.name.rsplit("_", 1)[1]
-                mask = bound if regime == "all" else bound & (t["regime"] == REGIMES.index(regime))
+                mask = (bound if regime == "all" else bound & (t["fast"] == (regime == "fast")) if regime in SPEED_BINS
+                        else bound & (t["regime"] == REGIMES.index(regime)))
                 scores.update(_mean(err[mask], m))
         brier = (pred["p_ejection"].values - t["ejected"]) ** 2
         scores.update(_mean(brier, BRIER))
         scores.update(_mean(brier[t["regime"] == 0], BRIER_CLOSE))
+        scores[AUC.name] = auc_estimate(pred["p_ejection"].values, t["ejected"], AUC)
         if "delta_e_std" in pred:
             crps = gaussian_crps(pred["delta_e"].values, pred["delta_e_std"].values, t["delta_e"])
             scores.update(_mean(crps[bound], CRPS))
@@ -166,7 +179,9 @@ class FlybyEncounter(Task):
                 "bound_test_flybys_per_regime": {r: int(np.sum(bound & (t["regime"] == k)))
                                                  for k, r in enumerate(REGIMES)},
                 "ejected_test_flybys": int(np.sum(~bound)),
-                "regime_edges_q_over_a": list(REGIME_EDGES)}
+                "bound_test_flybys_per_speed_bin": {"slow": int(np.sum(bound & ~t["fast"])),
+                                                    "fast": int(np.sum(bound & t["fast"]))},
+                "regime_edges_q_over_a": list(REGIME_EDGES), "speed_edge_km_s": V_EDGE}
 
     def targets(self, data: TaskData) -> dict:
         t = truth(data.test)
@@ -199,3 +214,26 @@ def _mean(values: np.ndarray, info: MetricInfo) -> dict[str, Estimate]:
 
 
 TASK = FlybyEncounter()
+
+
+def auc(p: np.ndarray, y: np.ndarray) -> float:
+    """ROC AUC of scores ``p`` for 0/1 labels ``y`` (Mann–Whitney: ties count ½); NaN without both classes."""
+    from scipy.stats import rankdata
+
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    ranks = rankdata(p)
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def auc_estimate(p: np.ndarray, y: np.ndarray, info: MetricInfo) -> Estimate:
+    """AUC with the standard deviation over bootstrap resamples of the flybys (blocks of 40 flybys hold too
+    few ejections for an AUC each)."""
+    from mdbench.systems.flybys.sequence_task import bootstrap
+
+    value, err = bootstrap(lambda rows: np.array([auc(p[rows], y[rows])]), len(p))
+    if not math.isfinite(value[0]):
+        return Estimate(math.nan)
+    return Estimate(float(value[0]), float(err[0]), len(p), "bootstrap over the test flybys (200 resamples)")

@@ -13,7 +13,7 @@ import xarray as xr
 
 from mdbench.core.estimate import Estimate
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.data.windows import frames_at_lag
 from mdbench.metrics.base import TrajectoryMetric
 from mdbench.metrics.cost import end_to_end_info, end_to_end_speedup, generation_speedup, speedup_info
@@ -55,6 +55,8 @@ class FourWellPropagator(Task):
     declared_metrics = METRICS
     primary_metric = "free_energy_rmse"
     item_units = "frames (generated positions, one every τ)"
+    cost = CostModel("Brownian dynamics (numba)", "frames", ratio_metric="generation_speedup",
+                     engine_models=("brownian-dynamics",))
     error_note = "standard error from 10 contiguous blocks of the trajectory"
     board_note = ("The free-energy floor is reached: the MSM baseline matches the exact propagator within one "
                   "standard error on `small` (0.0914 ± 0.014 vs 0.0846 ± 0.016 kT, n = 10 blocks). Models are "

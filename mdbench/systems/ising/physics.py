@@ -163,8 +163,11 @@ def integrated_autocorrelation_time(x: np.ndarray, window_factor: float = 5.0) -
     n = len(x)
     if n < 4:
         return 0.5
-    x = x - x.mean()
-    var = np.dot(x, x) / n
+    # Exactly rounded sums (math.fsum), not np.dot or a BLAS reduction: τ_int sets the sampling interval
+    # and is stored, so it must be bit-identical on every CPU (OpenBLAS picks its dot kernel, and with it
+    # the summation order, by CPU model).
+    x = x - math.fsum(x) / n
+    var = math.fsum(x * x) / n
     if var == 0.0:
         return 0.5
     f = np.fft.rfft(x, 2 * n)

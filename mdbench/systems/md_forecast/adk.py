@@ -6,12 +6,12 @@ import dataclasses
 import functools
 
 from mdbench.core.params import DatasetConfig
-from mdbench.systems.md_forecast import physics as proteins
+from mdbench.systems.md_forecast.setup import MDSetup
 from mdbench.systems.md_forecast.dataset import ForecastMDDataset, md_params
 from mdbench.systems.md_forecast.task import ForecastTask
 
-FAST = proteins.MDSetup(temperature_k=310.0, timestep_fs=2.0)  # ff99SB-ILDN + native OBC, 1 nm cutoff
-PAPER = proteins.MDSetup(forcefield=("amber14-all.xml", "implicit/gbn2.xml"), cutoff_nm=None,
+FAST = MDSetup(temperature_k=310.0, timestep_fs=2.0)  # ff99SB-ILDN + native OBC, 1 nm cutoff
+PAPER = MDSetup(forcefield=("amber14-all.xml", "implicit/gbn2.xml"), cutoff_nm=None,
                          temperature_k=310.0, timestep_fs=2.0)  # the authors' script (ff14SB + GBn2)
 PAPER_1FS = dataclasses.replace(PAPER, timestep_fs=1.0)  # the paper's protocol: 1 fs, a frame every 10 fs
 DEVIATION = ("tiny/small: Amber ff99SB-ILDN + OBC (native GBSAOBCForce) with a 1 nm cutoff, because OpenMM runs "
@@ -51,12 +51,14 @@ class ADK(ForecastMDDataset):
                          leads=(1, 5, 15, 60, 120), restarts=tuple(range(10, 9_870, 130)), members=4),
     }
 
-    def structure(self, config: DatasetConfig, setup: proteins.MDSetup):
+    def structure(self, config: DatasetConfig, setup: MDSetup):
         return _adk(setup)
 
 
 @functools.lru_cache(maxsize=2)
-def _adk(setup: proteins.MDSetup):
+def _adk(setup: MDSetup):
+    from mdbench.systems.md_forecast import physics as proteins
+
     return proteins.adenylate_kinase(setup)
 
 

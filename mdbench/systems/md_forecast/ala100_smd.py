@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 
 from mdbench.core.params import DatasetConfig, Param
-from mdbench.systems.md_forecast import physics as proteins
+from mdbench.systems.md_forecast.setup import MDSetup, Pulling
 from mdbench.systems.md_forecast.dataset import ForecastMDDataset, md_params
 from mdbench.systems.md_forecast.task import ForecastTask
 
-SETUP = proteins.MDSetup(temperature_k=300.0, timestep_fs=1.0)
+SETUP = MDSetup(temperature_k=300.0, timestep_fs=1.0)
 _PULL = {
     "n_residues": Param(100, "residues", "alanines in the ideal helix (φ = −57°, ψ = −47°)"),
     "spring": Param(7.0, "kcal/mol/angstrom²", "SMD spring constant on the C-terminal Cα"),
@@ -44,17 +44,21 @@ class Ala100SMD(ForecastMDDataset):
                         leads=(1, 5, 15, 60, 120), restarts=tuple(range(1000, 49_000, 2000)), members=8),
     }
 
-    def structure(self, config: DatasetConfig, setup: proteins.MDSetup):
+    def structure(self, config: DatasetConfig, setup: MDSetup):
         return _helix(config["n_residues"], setup)
 
-    def pulling(self, config: DatasetConfig, modeller) -> proteins.Pulling:
+    def pulling(self, config: DatasetConfig, modeller) -> Pulling:
+        from mdbench.systems.md_forecast import physics as proteins
+
         ca = proteins.ca_indices(modeller.topology)
-        return proteins.Pulling(pulled_atom=int(ca[-1]), fixed_atom=int(ca[0]), spring_kcal_per_a2=config["spring"],
+        return Pulling(pulled_atom=int(ca[-1]), fixed_atom=int(ca[0]), spring_kcal_per_a2=config["spring"],
                                 speed_a_per_ps=config["pull_speed"], fix_kcal_per_a2=config["fix_spring"])
 
 
 @functools.lru_cache(maxsize=2)
-def _helix(n_res: int, setup: proteins.MDSetup):
+def _helix(n_res: int, setup: MDSetup):
+    from mdbench.systems.md_forecast import physics as proteins
+
     return proteins.alanine_helix(n_res, setup)
 
 

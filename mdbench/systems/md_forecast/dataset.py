@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
-import openmm
 import xarray as xr
 
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import DatasetSpec, ShardSpec
 from mdbench.data.platforms import openmm_platforms
-from mdbench.systems.md_forecast import physics as proteins
+from mdbench.systems.md_forecast.setup import MDSetup, Pulling
+
+if TYPE_CHECKING:
+    from mdbench.systems.md_forecast import physics as proteins
 
 
-def md_params(setup: proteins.MDSetup, *, replicas: tuple[int, int, int], equilibration_steps: int,
+def md_params(setup: MDSetup, *, replicas: tuple[int, int, int], equilibration_steps: int,
               n_frames: int, save_every: int, histories: tuple[int, ...], leads: tuple[int, ...],
               restart_frames: tuple[int, ...], members: int, extra: dict | None = None) -> dict[str, Param]:
     """The parameter record of a forecasting config (units on everything)."""
@@ -49,9 +52,9 @@ def md_params(setup: proteins.MDSetup, *, replicas: tuple[int, int, int], equili
     return params
 
 
-def setup_from(config: DatasetConfig, platform: str = "CPU") -> proteins.MDSetup:
+def setup_from(config: DatasetConfig, platform: str = "CPU") -> MDSetup:
     cutoff = config["cutoff"]
-    return proteins.MDSetup(
+    return MDSetup(
         forcefield=tuple(config["forcefield"].split(" + ")),
         cutoff_nm=None if cutoff == "none" else float(cutoff),
         temperature_k=config["temperature"], friction_per_ps=config["friction"], timestep_fs=config["timestep"],
@@ -66,10 +69,10 @@ class ForecastMDDataset(DatasetSpec):
     platforms = ("CPU", "Reference", "CUDA", "OpenCL")
     work_units = "steps"
 
-    def structure(self, config: DatasetConfig, setup: proteins.MDSetup):
+    def structure(self, config: DatasetConfig, setup: MDSetup):
         raise NotImplementedError
 
-    def pulling(self, config: DatasetConfig, modeller) -> proteins.Pulling | None:
+    def pulling(self, config: DatasetConfig, modeller) -> Pulling | None:
         return None
 
     def n_shards(self, config: DatasetConfig, split: str) -> int:
@@ -85,6 +88,8 @@ class ForecastMDDataset(DatasetSpec):
         return openmm_platforms()
 
     def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
+        from mdbench.systems.md_forecast import physics as proteins  # OpenMM: to generate, not to load or list
+
         setup = setup_from(config, self.platform or self.platforms[0])
         modeller = self.structure(config, setup)
         pulling = self.pulling(config, modeller)
@@ -132,4 +137,6 @@ class ForecastMDDataset(DatasetSpec):
         }, coords={"lead": ("lead", leads, {"units": "frames"})})
 
     def engine_versions(self) -> dict[str, str]:
+        import openmm
+
         return {"openmm": openmm.__version__}

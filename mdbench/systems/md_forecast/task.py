@@ -20,7 +20,7 @@ import xarray as xr
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
 from mdbench.core.spec import DatasetSpec
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.data import store
 from mdbench.metrics.base import clustered_mean
 
@@ -104,6 +104,8 @@ class ForecastTask(Task):
     declared_metrics = forecast_metrics()
     primary_metric = "rmsd_ratio_mean"
     item_units = "forecasts (one per history h, lead L and test window)"
+    cost = CostModel("OpenMM (the MD that made the data)", "frames",
+                     unmeasured="no engine speed is timed: the forecasting tasks do not re-run the MD engine")
     error_note = ("cluster-robust standard error over groups of forecast windows that do not overlap in time "
                   "(n = groups)")
     leaderboard_columns = ("rmsd_ratio_mean",)

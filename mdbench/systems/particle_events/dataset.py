@@ -1,5 +1,6 @@
-"""The particle-event datasets: ``two-body-decay`` (exact phase space, our own generator) and
-``z-dilepton`` (Pythia 8, e⁺e⁻ → Z/γ* → ℓ⁺ℓ⁻ at 91.2 GeV).
+"""The particle-event datasets: ``two-body-decay`` (exact phase space, our own generator),
+``z-dilepton`` (Pythia 8, e⁺e⁻ → Z/γ* → ℓ⁺ℓ⁻ at 91.2 GeV) and ``ttbar`` (Pythia 8, pp → tt̄ at 13 TeV,
+semi-leptonic, parton level).
 
 One row per event (dimension ``event``), one variable per feature (GeV, 1 or rad).  Splits: train,
 val, test and ``reference`` — a further independent Monte Carlo sample of the test split's size with
@@ -25,8 +26,12 @@ SIZES = {"tiny": (2000, 500, 1000, 1000), "small": (20000, 5000, 10000, 10000),
 PER_SHARD = {"tiny": 1000, "small": 5000, "full": 50000}
 
 
-def _split_params(config: str) -> dict[str, Param]:
-    train, val, test, ref = SIZES[config]
+#: tt̄ events cost ≈ 30× a dilepton event each (3.4 inclusive events per selected one), so its tiny is smaller
+TTBAR_SIZES = {**SIZES, "tiny": (1000, 250, 500, 500)}
+
+
+def _split_params(config: str, sizes: dict = SIZES) -> dict[str, Param]:
+    train, val, test, ref = sizes[config]
     return {
         "train_events": Param(train, "events", "events in the training split"),
         "val_events": Param(val, "events", "events in the validation split"),
@@ -163,5 +168,65 @@ class ZDilepton(EventDataset):
                 "engine": "mdbench.systems.particle_events.physics.pythia_dilepton (Pythia 8)"}
 
 
+def _ttbar_config(name: str, description: str, seed: int, notes: tuple[str, ...] = ()) -> DatasetConfig:
+    return DatasetConfig(name=name, description=description, seed=seed, notes=notes, params={
+        "ecm": Param(13000.0, "GeV", "pp centre-of-mass energy √s (Beams:eCM)"),
+        "isr": Param(1, "1", "initial-state QCD/QED radiation on (PartonLevel:ISR, 1 = on); FSR, MPI, "
+                             "hadronisation and primordial k_T are off (parton level)"),
+        **_split_params(name, TTBAR_SIZES),
+    })
+
+
+class TTbar(EventDataset):
+    name = "ttbar"
+    version = "1.0.0"
+    summary = ("Pythia 8 pp → tt̄ at 13 TeV, parton level with ISR, semi-leptonic (e, μ) events: 26 features "
+               "(ℓ, 2 b, 2 light quarks, ISR recoil as (E, p_T, η, φ); missing p_T)")
+    features = physics.TTBAR_FEATURES
+    configs = {
+        "tiny": _ttbar_config("tiny", "for tests (1 000 / 250 / 500 / 500 events)", 51),
+        "small": _ttbar_config("small", "default (20 000 / 5 000 / 10 000 / 10 000 events)", 52),
+        "full": _ttbar_config("full", "paper scale, 10⁶ training events (not recorded here)", 53),
+    }
+
+    def units(self, feature: str) -> str:
+        if feature.startswith("met_"):
+            return "GeV" if feature == "met_pt" else "rad"
+        return physics.OBJECT_QUANTITIES[feature.split("_")[1]][0]
+
+    def long_name(self, feature: str) -> str:
+        if feature == "met_pt":
+            return "missing transverse momentum |p⃗_T^miss| (the neutrino's p_T)"
+        if feature == "met_phi":
+            return "azimuth of p⃗_T^miss in (−π, π]"
+        obj, q = feature.split("_")
+        return f"{physics.TOP_OBJECTS[obj]}: {physics.OBJECT_QUANTITIES[q][1]}"
+
+    def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
+        out = physics.pythia_ttbar(self.shard_size(config, shard), ecm=config["ecm"], seed=shard.seed,
+                                   isr=bool(config["isr"]))
+        extra = {"lepton_id": (out["lepton_id"], {"units": "1", "long_name":
+                                                  "signed PDG id of the lepton (±11, ±13; not a feature)"})}
+        attrs = {"generator_params": json.dumps(config.to_record()["params"]), "shard_seed": shard.seed,
+                 "pythia_settings": json.dumps(physics.pythia_ttbar_settings(
+                     ecm=config["ecm"], seed=shard.seed, isr=bool(config["isr"]))),
+                 "sigma_pb": out["sigma_pb"], "pythia_tries": out["tries"],
+                 "channel_counts": json.dumps(out["channels"])}
+        return self.to_dataset(out["features"], extra, attrs)
+
+    def assemble(self, config: DatasetConfig, split: str, parts: list[xr.Dataset]) -> xr.Dataset:
+        ds = super().assemble(config, split, parts)
+        # the split's channel counts and tries are the sums over its shards (concat keeps the first shard's)
+        counts = [json.loads(p.attrs["channel_counts"]) for p in parts]
+        ds.attrs["channel_counts"] = json.dumps({c: sum(k[c] for k in counts) for c in physics.TTBAR_CHANNELS})
+        ds.attrs["pythia_tries"] = sum(int(p.attrs["pythia_tries"]) for p in parts)
+        return ds
+
+    def engine_versions(self) -> dict[str, str]:
+        return {"pythia8mc": physics.pythia_version(),
+                "engine": "mdbench.systems.particle_events.physics.pythia_ttbar (Pythia 8, parton level)"}
+
+
 TWO_BODY = TwoBodyDecay()
 ZLL = ZDilepton()
+TTBAR = TTbar()

@@ -1,6 +1,6 @@
 """Figures of the ``*/generate`` tasks: the histogram of every feature and of the derived observables
-(pair mass, cos θ*, conservation residual), every entry against the MC test split; the grey band is the
-physics reference (the independent MC sample) ± √counts, its Poisson spread."""
+(the task's ``panels``: pair mass, cos θ*, conservation residual; for tt̄ also the W mass and
+Δφ(ℓ, b_ℓ)), every entry against the MC test split; the grey band is the physics reference (the independent MC sample) ± √counts, its Poisson spread."""
 
 from __future__ import annotations
 
@@ -21,13 +21,9 @@ def plot_all(task, data, predictions, results, outdir: Path) -> list[Path]:
     values = {name: features_of(ds, task.features) for name, ds in predictions.items()}
     mc = features_of(data.test, task.features)
     columns = {f: (f"{f} ({task.spec.units(f)})", {n: v[f] for n, v in values.items()}, mc[f]) for f in task.features}
-    derived = {
-        "pair mass": ("pair invariant mass (GeV)", {n: task.mass(v) for n, v in values.items()}, task.mass(mc)),
-        "cos": ("cos θ* (1)", {n: task.cos_theta(v) for n, v in values.items()}, task.cos_theta(mc)),
-        "residual": ("log₁₀ conservation residual (GeV)",
-                     {n: np.log10(np.maximum(task.residual(v), 1e-16)) for n, v in values.items()},
-                     np.log10(np.maximum(task.residual(mc), 1e-16))),
-    }
+    by_entry = {n: task.panels(v) for n, v in values.items()}
+    derived = {key: (label, {n: panels[key][1] for n, panels in by_entry.items()}, mc_values)
+               for key, (label, mc_values) in task.panels(mc).items()}
     return [_grid(columns, roles, task.name, outdir / "features.png"),
             _grid(derived, roles, task.name, outdir / "observables.png")]
 
@@ -52,8 +48,8 @@ def _grid(columns: dict, roles: dict, title: str, path: Path) -> Path:
             else:
                 ax.stairs(counts, edges, ls="-" if roles[name] == "model" else "--", label=name)
         ax.stairs(np.histogram(mc, edges)[0], edges, color="k", lw=1.2, label="MC test")
-        if key == "pair mass":
-            ax.set_yscale("log")  # the narrow peak and the radiative tail on one axis
+        if key in ("pair mass", "w mass"):
+            ax.set_yscale("log")  # the narrow peak and the radiative or off-shell tail on one axis
         ax.set_xlabel(label, fontsize=8)
         ax.set_ylabel("events per bin", fontsize=8)
         ax.tick_params(labelsize=7)

@@ -7,6 +7,9 @@
   the lab frame.  In the parent frame each daughter has the two-body momentum
   p* = λ^½(M², m₁², m₂²) / (2M), exactly (up to float64 round-off).
 * :func:`pythia_dilepton` — Pythia 8 e⁺e⁻ → Z/γ* → ℓ⁺ℓ⁻ (ℓ = e, μ) at √s = 91.2 GeV, with ISR and FSR.
+* :func:`pythia_ttbar` — Pythia 8 pp → tt̄ at √s = 13 TeV (``Top:gg2ttbar``, ``Top:qqbar2ttbar``), parton level
+  (QCD ISR on; FSR, MPI, hadronisation and primordial k_T off), semi-leptonic events (one W → eν or μν, the
+  other W → qq̄') selected from the inclusive decays: 26 features (see :data:`TTBAR_FEATURES`).
 
 All energies, momenta and masses are in GeV (c = 1).
 """
@@ -14,6 +17,7 @@ All energies, momenta and masses are in GeV (c = 1).
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -29,6 +33,22 @@ LEPTON_QUANTITIES = {
 }
 #: features of the dilepton events: ℓ⁻ then ℓ⁺, each the 8 quantities of LEPTON_QUANTITIES (16 in all)
 DILEPTON_FEATURES = tuple(f"{lep}_{q}" for lep in ("lm", "lp") for q in LEPTON_QUANTITIES)
+#: the objects of the semi-leptonic tt̄ events (parton level), name → long name
+TOP_OBJECTS = {
+    "l": "charged lepton (e± or μ±) of the leptonic W",
+    "bl": "b quark of the leptonic top",
+    "bh": "b quark of the hadronic top",
+    "q1": "harder (higher p_T) quark of the hadronic W",
+    "q2": "softer quark of the hadronic W",
+    "r": "recoil: vector sum of the initial-state radiation partons",
+}
+#: per-object quantities of the tt̄ events (the collider convention): name → (units, long name)
+OBJECT_QUANTITIES = {"E": ("GeV", "energy"), "pt": ("GeV", "transverse momentum"), "eta": ("1", "pseudorapidity"),
+                     "phi": ("rad", "azimuth in (−π, π]")}
+#: features of the tt̄ events: 6 objects × (E, p_T, η, φ) and the missing transverse momentum (p_T, φ): 26
+TTBAR_FEATURES = (*(f"{o}_{q}" for o in TOP_OBJECTS for q in OBJECT_QUANTITIES), "met_pt", "met_phi")
+#: the decay channels counted in every tt̄ shard (the fraction of each comes from Pythia's records)
+TTBAR_CHANNELS = ("semileptonic_e_mu", "semileptonic_tau", "dileptonic", "hadronic")
 
 
 def kallen_momentum(M, m1, m2):
@@ -185,20 +205,7 @@ def pythia_dilepton(n: int, *, ecm: float, seed: int, isr: bool = True, fsr: boo
     seconds of event generation and extraction after initialisation.
 
     The leptons are the highest-energy final-state ℓ⁻ and ℓ⁺ (e or μ) of each event (after FSR)."""
-    try:
-        import pythia8mc
-    except ImportError as exc:
-        raise MdbenchError("z-dilepton needs 'pythia8mc', which is not installed; pip install 'mdbench[events]' "
-                           "(pinned to pythia8mc==8.317.2 in constraints.txt)") from exc
-
-    py = pythia8mc.Pythia("", False)
-    for line in pythia_settings(ecm=ecm, seed=seed, isr=isr, fsr=fsr):
-        if not py.readString(line):
-            raise RuntimeError(f"Pythia refused the setting {line!r}")
-    if not py.init():
-        raise RuntimeError("Pythia failed to initialise")
-    import time
-
+    py = _pythia(pythia_settings(ecm=ecm, seed=seed, isr=isr, fsr=fsr))
     start = time.perf_counter()
     lm, lp = np.zeros((n, 4)), np.zeros((n, 4))
     mm, mp, flavour = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8)
@@ -225,6 +232,131 @@ def pythia_dilepton(n: int, *, ecm: float, seed: int, isr: bool = True, fsr: boo
     out = {f"lm_{q}": v for q, v in lepton_quantities(lm, mm).items()}
     out.update({f"lp_{q}": v for q, v in lepton_quantities(lp, mp).items()})
     return {"features": out, "flavour": flavour, "sigma_nb": sigma_nb, "tries": tries, "seconds": seconds}
+
+
+def _pythia(settings: list[str]):
+    """An initialised ``pythia8mc.Pythia`` with exactly ``settings`` (quiet: no banner)."""
+    try:
+        import pythia8mc
+    except ImportError as exc:
+        raise MdbenchError("the Pythia datasets need 'pythia8mc', which is not installed; pip install "
+                           "'mdbench[events]' (pinned to pythia8mc==8.317.2 in constraints.txt)") from exc
+
+    py = pythia8mc.Pythia("", False)
+    for line in settings:
+        if not py.readString(line):
+            raise RuntimeError(f"Pythia refused the setting {line!r}")
+    if not py.init():
+        raise RuntimeError("Pythia failed to initialise")
+    return py
+
+
+def object_quantities(p4: np.ndarray) -> dict[str, np.ndarray]:
+    """(E, p_T, η, φ) of :data:`OBJECT_QUANTITIES` from four-vectors (n, 4); η = 0 where p_T = 0."""
+    pt = np.hypot(p4[:, 1], p4[:, 2])
+    eta = np.where(pt > 0, np.arcsinh(p4[:, 3] / np.where(pt > 0, pt, 1.0)), 0.0)
+    return {"E": p4[:, 0], "pt": pt, "eta": eta, "phi": np.arctan2(p4[:, 2], p4[:, 1])}
+
+
+def four_vectors_ptetaphi(features: dict[str, np.ndarray], prefix: str) -> np.ndarray:
+    """(n, 4) four-vectors (E, p_x, p_y, p_z) of object ``prefix`` stored as (E, p_T, η, φ)."""
+    e, pt, eta, phi = (np.asarray(features[f"{prefix}_{q}"], dtype=float) for q in OBJECT_QUANTITIES)
+    return np.column_stack([e, pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)])
+
+
+def delta_phi(phi1, phi2) -> np.ndarray:
+    """|φ₁ − φ₂| folded into [0, π] (rad)."""
+    d = np.abs(np.asarray(phi1, float) - np.asarray(phi2, float)) % (2 * math.pi)
+    return np.where(d > math.pi, 2 * math.pi - d, d)
+
+
+def transverse_balance(features: dict[str, np.ndarray]) -> np.ndarray:
+    """|Σ p⃗_T(ℓ, b_ℓ, b_h, q₁, q₂, recoil) + p⃗_T^miss| (GeV) per tt̄ event: the whole final state balances
+    in the transverse plane (primordial k_T off, beam remnants have p_T = 0), so 0 up to round-off for
+    Pythia's events."""
+    sx = np.asarray(features["met_pt"], float) * np.cos(features["met_phi"])
+    sy = np.asarray(features["met_pt"], float) * np.sin(features["met_phi"])
+    for o in TOP_OBJECTS:
+        pt, phi = np.asarray(features[f"{o}_pt"], float), np.asarray(features[f"{o}_phi"], float)
+        sx, sy = sx + pt * np.cos(phi), sy + pt * np.sin(phi)
+    return np.hypot(sx, sy)
+
+
+def pythia_ttbar_settings(*, ecm: float, seed: int, isr: bool = True) -> list[str]:
+    """The exact settings strings handed to Pythia 8 for pp → tt̄ (inclusive top and W decays, Pythia's
+    default PDF).  Parton level: FSR off (so the decay products are the partons the record shows at the
+    decay), MPI and hadronisation off and primordial k_T off (so ISR alone recoils against the tt̄ pair)."""
+    return [
+        "Beams:idA = 2212", "Beams:idB = 2212", f"Beams:eCM = {ecm}",
+        "Top:gg2ttbar = on", "Top:qqbar2ttbar = on",
+        f"PartonLevel:ISR = {'on' if isr else 'off'}", "PartonLevel:FSR = off", "PartonLevel:MPI = off",
+        "HadronLevel:all = off", "BeamRemnants:primordialKT = off",
+        "Random:setSeed = on", f"Random:seed = {pythia_seed(seed)}",
+        "Print:quiet = on", "Next:numberCount = 0",
+    ]
+
+
+def pythia_ttbar(n: int, *, ecm: float, seed: int, isr: bool = True) -> dict:
+    """``n`` semi-leptonic (e or μ) Pythia 8 tt̄ events: the 26 features (GeV, 1, rad), the signed PDG id of
+    the lepton, Pythia's σ (pb), the events generated (``tries``), the count of every decay channel among
+    them (:data:`TTBAR_CHANNELS`) and the seconds of generation and extraction after initialisation.
+
+    The decay products are the final partons with status 23 (FSR off: as created in the decays); their
+    mother (top or W) says which is which.  The recoil is the four-momentum sum of the other final partons
+    except the beam remnants (status 63): the ISR emissions.  p⃗_T^miss is the neutrino's p⃗_T, which here
+    equals −Σ p⃗_T of everything visible."""
+    py = _pythia(pythia_ttbar_settings(ecm=ecm, seed=seed, isr=isr))
+    start = time.perf_counter()
+    rows = np.zeros((n, len(TOP_OBJECTS), 4))
+    met = np.zeros((n, 2))
+    lepton_id = np.zeros(n, dtype=np.int8)
+    channels = dict.fromkeys(TTBAR_CHANNELS, 0)
+    k = tries = 0
+    while k < n:
+        tries += 1
+        if tries > 20 * n + 100:
+            raise RuntimeError(f"Pythia produced only {k} semi-leptonic tt̄ events in {tries} tries")
+        if not py.next():
+            continue
+        event = py.event
+        from_w, from_top, recoil = [], [], np.zeros(4)
+        for p in event:
+            status = p.status()
+            if status == 23:
+                mother = abs(event[p.mother1()].id())
+                (from_w if mother == 24 else from_top).append(p)
+            elif status > 0 and status != 63:  # final ISR partons (status 62 after the recoil boosts)
+                recoil += (p.e(), p.px(), p.py(), p.pz())
+        leptons = [p for p in from_w if p.idAbs() in (11, 13, 15)]
+        if len(leptons) == 1:
+            channel = "semileptonic_tau" if leptons[0].idAbs() == 15 else "semileptonic_e_mu"
+        else:
+            channel = "dileptonic" if leptons else "hadronic"
+        channels[channel] += 1
+        if channel != "semileptonic_e_mu":
+            continue
+        lep = leptons[0]
+        nu = next(p for p in from_w if p.idAbs() in (12, 14))
+        quarks = sorted((p for p in from_w if p.idAbs() <= 5), key=lambda p: -p.pT())
+        # ℓ⁺ (id < 0) comes from W⁺ ← t, so the leptonic top's quark is the quark (id > 0, a b but for the
+        # CKM-suppressed t → W s, W d) and the hadronic top's the antiquark
+        b_sign = 1 if lep.id() < 0 else -1
+        bl = next(p for p in from_top if p.id() * b_sign > 0)
+        bh = next(p for p in from_top if p.id() * b_sign < 0)
+        for j, p in enumerate((lep, bl, bh, quarks[0], quarks[1])):
+            rows[k, j] = (p.e(), p.px(), p.py(), p.pz())
+        rows[k, 5] = recoil
+        met[k] = (nu.px(), nu.py())
+        lepton_id[k] = lep.id()
+        k += 1
+    seconds = time.perf_counter() - start
+    out = {}
+    for j, o in enumerate(TOP_OBJECTS):
+        out.update({f"{o}_{q}": v for q, v in object_quantities(rows[:, j]).items()})
+    out["met_pt"], out["met_phi"] = np.hypot(met[:, 0], met[:, 1]), np.arctan2(met[:, 1], met[:, 0])
+    sigma_pb = float(py.infoPython().sigmaGen()) * 1e9  # mb → pb
+    return {"features": out, "lepton_id": lepton_id, "sigma_pb": sigma_pb, "tries": tries, "channels": channels,
+            "seconds": seconds}
 
 
 def pythia_version() -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from mdbench.core.task import ModelEntry, TaskData
-from mdbench.systems.particle_events.task import DECAY_TASK, Z_TASK, EventGenerate, submission
+from mdbench.systems.particle_events.task import DECAY_TASK, TT_TASK, Z_TASK, EventGenerate, submission
 
 PYTHIA = "Bierlich et al., 'A comprehensive guide to the physics and usage of PYTHIA 8.3', SciPost Phys. Codebases 8 (2022)"
 
@@ -68,6 +68,14 @@ def _z_mc():
     return MCReference(Z_TASK)
 
 
+def _tt_static():
+    return IndependentMarginals(TT_TASK)
+
+
+def _tt_mc():
+    return MCReference(TT_TASK)
+
+
 REFERENCES = [
     ModelEntry("independent-marginals", DECAY_TASK.name, "static reference",
                "each feature resampled independently from the training split (right marginals, no correlations)",
@@ -81,4 +89,10 @@ REFERENCES = [
     ModelEntry("mc-reference", Z_TASK.name, "physics reference",
                "independent Pythia 8 sample of the test size (split `reference`, own seeds): the statistical floor",
                _z_mc, PYTHIA),
+    ModelEntry("independent-marginals", TT_TASK.name, "static reference",
+               "each feature resampled independently from the training split (right marginals, no correlations)",
+               _tt_static),
+    ModelEntry("mc-reference", TT_TASK.name, "physics reference",
+               "independent Pythia 8 sample of the test size (split `reference`, own seeds): the statistical floor",
+               _tt_mc, PYTHIA),
 ]

@@ -1,5 +1,5 @@
-"""Tasks ``two-body-decay/generate`` and ``z-dilepton/generate``: a model generates N events (N = the
-test split's size), scored against the held-out Monte Carlo test split.
+"""Tasks ``two-body-decay/generate``, ``z-dilepton/generate`` and ``ttbar/generate``: a model generates N
+events (N = the test split's size), scored against the held-out Monte Carlo test split.
 
 A submission holds one variable per feature along the dimension ``event`` (N entries, the dataset's
 units).  Events are independent samples: no rows to match.  Metrics (the same for both datasets; the
@@ -26,6 +26,11 @@ pair is (d1, d2) for the decay and (ℓ⁻, ℓ⁺) for the dileptons):
 generated events in submitted order against the k-th tenth of the MC test events in stored order),
 standard error = std(block values, ddof = 1)/√10, n = 10.  Block values rest on N/10 events, so they
 are biased upward for W1, χ² and the AUC; the spread, not their mean, is used.
+
+``ttbar/generate`` (:class:`TopGenerate`) reads the same metrics on its own observables — the pair mass
+is the hadronic top mass m(q₁ q₂ b_h), cos θ* is q₁'s helicity angle in the hadronic W frame, the
+residual is the transverse momentum balance |Σ p⃗_T(ℓ, b_ℓ, b_h, q₁, q₂, recoil) + p⃗_T^miss| — and adds
+the W mass m(q₁ q₂) peak and width shifts and the W1 of Δφ(ℓ, b_ℓ).
 """
 
 from __future__ import annotations
@@ -39,11 +44,11 @@ import xarray as xr
 from mdbench.core.errors import SubmissionError
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.base import N_BLOCKS
 from mdbench.metrics.cost import generation_speedup
 from mdbench.systems.particle_events import physics
-from mdbench.systems.particle_events.dataset import TWO_BODY, ZLL, EventDataset
+from mdbench.systems.particle_events.dataset import TTBAR, TWO_BODY, ZLL, EventDataset
 
 N_BINS = 20
 BEAM_AXIS = (0.0, 0.0, 1.0)
@@ -131,8 +136,18 @@ class EventGenerate(Task):
         self.pair, self.cos_axis, self.summary, self.engine = pair, cos_axis, summary, engine
 
     @property
+    def cost(self) -> CostModel:
+        return CostModel(self.engine, "events", ratio_metric="generation_speedup", speed_metric="events_per_second",
+                         engine_models=("mc-reference",))
+
+    @property
     def features(self) -> tuple[str, ...]:
         return self.spec.features
+
+    @property
+    def comparative(self) -> list[MetricInfo]:
+        """The metrics :meth:`compare` returns, in its order: the declared ones that are not timings."""
+        return [m for m in self.declared_metrics if not m.timing]
 
     def contract(self, config: DatasetConfig) -> PredictionContract:
         n = {"event": config["test_events"]}
@@ -157,10 +172,24 @@ class EventGenerate(Task):
 
     def observables(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {"mass": self.mass(values), "cos": self.cos_theta(values), "residual": self.residual(values),
-                "x": matrix(values, self.features)}
+                "x": matrix(values, self.features), **self.extra_observables(values)}
+
+    def extra_observables(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Observables of a subclass's further metrics (none here)."""
+        return {}
+
+    def extra_compare(self, gen: dict[str, np.ndarray], mc: dict[str, np.ndarray]) -> list[float]:
+        """A subclass's further comparative metrics, after the common ones (none here)."""
+        return []
+
+    def panels(self, values: dict[str, np.ndarray]) -> dict[str, tuple[str, np.ndarray]]:
+        """The derived observables the figures histogram: key → (axis label, values per event)."""
+        return {"pair mass": ("pair invariant mass (GeV)", self.mass(values)),
+                "cos": ("cos θ* (1)", self.cos_theta(values)),
+                "residual": ("log₁₀ conservation residual (GeV)", np.log10(np.maximum(self.residual(values), 1e-16)))}
 
     def compare(self, gen: dict[str, np.ndarray], mc: dict[str, np.ndarray], mc_std: np.ndarray) -> np.ndarray:
-        """The comparative metrics (in :data:`COMPARATIVE` order) of observables ``gen`` against ``mc``."""
+        """The comparative metrics (in :attr:`comparative` order) of observables ``gen`` against ``mc``."""
         w1 = [wasserstein(gen["x"][:, k], mc["x"][:, k]) / mc_std[k] for k in range(gen["x"].shape[1])]
         chi = [chi2_ndf(gen["x"][:, k], mc["x"][:, k]) for k in range(gen["x"].shape[1])]
         gm, mm = gen["mass"][np.isfinite(gen["mass"])], mc["mass"]
@@ -172,6 +201,7 @@ class EventGenerate(Task):
                 wasserstein(gen["cos"], mc["cos"]),
                 float(np.nanmean(gen["residual"])) if np.any(np.isfinite(gen["residual"])) else math.nan,
                 classifier_auc(gen["x"], mc["x"]),
+                *self.extra_compare(gen, mc),
             ])
 
     def score(self, predictions: xr.Dataset, data: TaskData, *, items_per_second: float | None,
@@ -187,7 +217,7 @@ class EventGenerate(Task):
         value = self.compare(gen, mc, std)
         blocks = np.array([self.compare(_block(gen, k), _block(mc, k), std) for k in range(N_BLOCKS)])
         scores = {}
-        for i, info in enumerate(COMPARATIVE):
+        for i, info in enumerate(self.comparative):
             b = blocks[:, i][np.isfinite(blocks[:, i])]
             if math.isfinite(value[i]) and len(b) > 1:
                 scores[info.name] = Estimate(float(value[i]), float(b.std(ddof=1) / math.sqrt(len(b))), len(b),
@@ -237,6 +267,82 @@ class EventGenerate(Task):
         return 1000 / out["seconds"]
 
 
+#: ttbar/generate: the common metrics with their tt̄ observables named, and the W mass and Δφ(ℓ, b_ℓ) added
+_TOP_NAMES = {
+    "mass_peak_shift": ("GeV", "|median of the hadronic top mass m(q₁q₂b_h) − the MC's|"),
+    "mass_width_shift": ("GeV", "|half 16–84 % interquantile range of m(q₁q₂b_h) − the MC's|"),
+    "cos_theta_w1": ("1", "W1 of cos θ* of q₁ in the hadronic W frame (helicity angle), generated vs MC"),
+    "conservation_residual": ("GeV", "mean per-event |Σ p⃗_T of the six objects + p⃗_T^miss| of the generated events"),
+}
+TOP_METRICS = (
+    *(MetricInfo(m.name, *_TOP_NAMES[m.name]) if m.name in _TOP_NAMES else m for m in COMPARATIVE),
+    MetricInfo("w_mass_peak_shift", "GeV", "|median of the hadronic W mass m(q₁q₂) − the MC's|"),
+    MetricInfo("w_mass_width_shift", "GeV", "|half 16–84 % interquantile range of m(q₁q₂) − the MC's|"),
+    MetricInfo("dphi_lb_w1", "rad", "W1 of Δφ(ℓ, b_ℓ), the lepton and its top's b, generated vs MC"),
+    *(m for m in METRICS if m.timing),
+)
+
+
+class TopGenerate(EventGenerate):
+    """``ttbar/generate``: objects stored as (E, p_T, η, φ); observables of the semi-leptonic tt̄ decay."""
+
+    declared_metrics = TOP_METRICS
+    leaderboard_columns = tuple(m.name for m in TOP_METRICS)
+
+    def __init__(self):
+        super().__init__(TTBAR, ("q1", "q2"), None,
+                         "generate N semi-leptonic pp → tt̄ events (26 features); W1, χ², m_jjb, m_jj, cos θ*, Δφ, "
+                         "p_T balance, AUC vs Pythia 8", "Pythia 8")
+
+    def vectors(self, values, prefix: str) -> np.ndarray:
+        return physics.four_vectors_ptetaphi(values, prefix)
+
+    def pair_vectors(self, values) -> tuple[np.ndarray, np.ndarray]:
+        return self.vectors(values, "q1"), self.vectors(values, "q2")
+
+    def mass(self, values) -> np.ndarray:
+        q1, q2 = self.pair_vectors(values)
+        return physics.invariant_mass(q1 + q2, self.vectors(values, "bh"))
+
+    def w_mass(self, values) -> np.ndarray:
+        return physics.invariant_mass(*self.pair_vectors(values))
+
+    def dphi(self, values) -> np.ndarray:
+        return physics.delta_phi(values["l_phi"], values["bl_phi"])
+
+    def residual(self, values) -> np.ndarray:
+        return physics.transverse_balance(values)
+
+    def extra_observables(self, values):
+        return {"w_mass": self.w_mass(values), "dphi": self.dphi(values)}
+
+    def extra_compare(self, gen, mc) -> list[float]:
+        gw, mw = gen["w_mass"][np.isfinite(gen["w_mass"])], mc["w_mass"]
+        with np.errstate(all="ignore"):
+            return [abs(float(np.median(gw)) - float(np.median(mw))) if len(gw) else math.nan,
+                    abs(robust_width(gw) - robust_width(mw)), wasserstein(gen["dphi"], mc["dphi"])]
+
+    def panels(self, values):
+        return {"pair mass": ("hadronic top mass m(q₁q₂b_h) (GeV)", self.mass(values)),
+                "w mass": ("hadronic W mass m(q₁q₂) (GeV)", self.w_mass(values)),
+                "cos": ("cos θ* of q₁ in the W frame (1)", self.cos_theta(values)),
+                "dphi": ("Δφ(ℓ, b_ℓ) (rad)", self.dphi(values)),
+                "residual": ("log₁₀ |Σ p⃗_T + p⃗_T^miss| (GeV)", np.log10(np.maximum(self.residual(values), 1e-16)))}
+
+    def targets(self, data: TaskData) -> dict:
+        out = super().targets(data)
+        w = self.w_mass(features_of(data.test, self.features))
+        out.update(mc_w_mass_median=float(np.median(w)), mc_w_mass_half_width_16_84=robust_width(w))
+        out["units"].update(mc_w_mass_median="GeV", mc_w_mass_half_width_16_84="GeV")
+        return out
+
+    def engine_items_per_second(self, data: TaskData) -> float:
+        """Pythia 8's selected (semi-leptonic e/μ) events/s here, now: 300 events after initialisation, the
+        rejected channels and the extraction of the objects included."""
+        out = physics.pythia_ttbar(300, ecm=data.config["ecm"], seed=12345, isr=bool(data.config["isr"]))
+        return 300 / out["seconds"]
+
+
 def _block(obs: dict[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
     return {key: np.array_split(v, N_BLOCKS)[k] for key, v in obs.items()}
 
@@ -257,3 +363,4 @@ DECAY_TASK = EventGenerate(TWO_BODY, ("d1", "d2"), None,
 Z_TASK = EventGenerate(ZLL, ("lm", "lp"), BEAM_AXIS,
                        "generate N e⁺e⁻ → Z → ℓ⁺ℓ⁻ events (16 features); W1, χ², m_ℓℓ, cos θ*, AUC vs Pythia 8",
                        "Pythia 8")
+TT_TASK = TopGenerate()

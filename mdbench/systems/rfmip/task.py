@@ -35,7 +35,7 @@ import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.base import clustered_mean
 from mdbench.metrics.cost import generation_speedup
 from mdbench.systems.rfmip import physics
@@ -134,6 +134,8 @@ class GasOpticsTask(Task):
     declared_metrics = METRICS
     primary_metric = "lw_flux_mae"
     item_units = "columns (held-out atmospheric profiles whose optical properties are predicted)"
+    cost = CostModel("RRTMGP gas optics (jax-rrtmgp, CPU)", "columns", ratio_metric="speedup_vs_rrtmgp",
+                     speed_metric="profiles_per_second", engine_models=("rrtmgp",))
     error_note = ("standard error cluster-robust over the held-out sites (columns perturbed around one site are "
                   "one piece; forcings: weighted over test sites); p95: none")
     leaderboard_columns = ("lw_tau_log_mae", "sw_tau_log_mae", "lw_flux_mae", "lw_toa_up_mae", "lw_sfc_dn_mae",

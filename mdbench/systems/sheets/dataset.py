@@ -37,7 +37,9 @@ BASE_CELL = (physics.BASE_REPEATS[0] * physics.LATTICE_CONSTANT,
 def _config(name: str, description: str, *, seed: int, trajectories: tuple[int, int, int],
             snapshots: int, transfer_trajectories: tuple[int, int, int], transfer_snapshots: int,
             equilibration: int, interval: int, per_shard: int, pixels: int,
-            notes: tuple[str, ...] = ()) -> DatasetConfig:
+            notes: tuple[str, ...] = (), labels: dict[str, Param] | None = None) -> DatasetConfig:
+    """A config; ``labels``: the label parameters of ``sheets-gfn2`` (v1 configs have none, so their
+    parameter record, and with it every v1 manifest hash, stays what it was)."""
     train, val, test = trajectories
     return DatasetConfig(
         name=name, description=description, seed=seed, notes=notes,
@@ -66,6 +68,7 @@ def _config(name: str, description: str, *, seed: int, trajectories: tuple[int, 
             "trajectories_per_shard": Param(per_shard, "trajectories", "trajectories generated per shard"),
             "image_pixels": Param(pixels, "pixels", "image edge of the 60-atom cell (grid Nx = Ny); larger cells keep the pixel size"),
             "gamma": Param(0.2, "Å", "Gaussian width γ of the image V = Σ Z exp(−r²/2γ²)"),
+            **(labels or {}),
         },
     )
 
@@ -203,3 +206,114 @@ class Sheets(DatasetSpec):
 
 
 SHEETS = Sheets()
+
+
+# --------------------------------------------------------------------------------------------
+# version 2: the same Tersoff-NVT geometries, GFN2-xTB labels
+# --------------------------------------------------------------------------------------------
+def _gfn2_labels(transfer_labelled: tuple[int, int, int]) -> dict[str, Param]:
+    from mdbench.systems.sheets.xtb import SETTINGS
+
+    return {
+        "label_method": Param(SETTINGS.method, "1", "method of energy and forces: tblite GFN2-xTB (Bannwarth, Ehlert & "
+                              "Grimme, JCTC 15, 1652 (2019)) on the Tersoff-NVT geometries"),
+        "electronic_temperature": Param(SETTINGS.electronic_temperature, "K", "Fermi smearing of the SCC"),
+        "scc_accuracy": Param(SETTINGS.accuracy, "1", "tblite accuracy factor (1 = default SCC and integral thresholds)"),
+        "scc_max_iterations": Param(SETTINGS.max_iterations, "iterations", "SCC cycles before a label fails"),
+        "periodicity": Param(tuple(int(p) for p in SETTINGS.periodic), "1",
+                             "periodic directions (x, y, z) of the tblite lattice: 2D sheet, Γ point"),
+        "labelled_transfer_snapshots": Param(transfer_labelled, "configurations per trajectory",
+                                             "GFN2-labelled snapshots (the first ones) per trajectory of transfer_2x2, "
+                                             "transfer_5x5, transfer_porous; the others keep energy = NaN"),
+    }
+
+
+class SheetsGFN2(Sheets):
+    """``sheets`` 2.0.0: the MD of ``sheets`` 1.0.0 (same seeds, same LAMMPS Tersoff NVT geometries), each
+    snapshot labelled with GFN2-xTB (tblite) energy and forces; the Tersoff ones are kept as
+    ``tersoff_energy``/``tersoff_forces``.  A separate dataset name because the store and the boards key a
+    dataset by name and version: v1 (``sheets``) and its board stay valid and loadable beside it."""
+
+    name = "sheets-gfn2"
+    version = "2.0.0"
+    summary = ("graphene / h-BN / B-N-C sheets: GFN2-xTB (tblite) energies and forces of the Tersoff-NVT "
+               "snapshots of sheets v1 (Tersoff kept as a second variable)")
+    work_units = "labelled atoms"
+    #: tblite runs with one OpenMP thread (mdbench.systems.sheets.xtb.THREADS): part of the shard key
+    numerics = {"tblite_threads": 1}
+    configs = {
+        # the first 2 snapshots of the first 3/1/2 trajectories of sheets/tiny (same seed, shards, MD): 12 labels
+        "tiny": _config("tiny", "for tests: 12 GFN2 labels (seconds)", seed=21, trajectories=(3, 1, 2), snapshots=2,
+                        transfer_trajectories=(2, 1, 2), transfer_snapshots=2, equilibration=200, interval=20,
+                        per_shard=6, pixels=64, labels=_gfn2_labels((0, 0, 0)),
+                        notes=("transfer splits: Tersoff only (energy NaN), a GFN2 label of a 240-atom cell costs "
+                               "≈ 30 s",)),
+        # the geometries of sheets/small exactly (same seed and shard layout)
+        "small": _config("small", "default: the geometries of sheets/small, GFN2-labelled (core-hours, see the card)",
+                         seed=22, trajectories=(400, 75, 150), snapshots=8, transfer_trajectories=(10, 4, 10),
+                         transfer_snapshots=6, equilibration=1000, interval=100, per_shard=25, pixels=64,
+                         labels=_gfn2_labels((6, 0, 1)),
+                         notes=("transfer_5x5 (1 500 atoms): Tersoff only (energy NaN), GFN2 would take hours per "
+                                "configuration; transfer_porous: the first snapshot of every trajectory labelled",)),
+    }
+
+    def labelled(self, config: DatasetConfig, split: str) -> int:
+        """Snapshots per trajectory of ``split`` that carry a GFN2 label (the first ones)."""
+        if split in SPLITS:
+            return config["snapshots_per_trajectory"]
+        return config["labelled_transfer_snapshots"][list(TRANSFER).index(split)]
+
+    def settings(self, config: DatasetConfig):
+        from mdbench.systems.sheets.xtb import SETTINGS, XtbSettings
+
+        return XtbSettings(method=config["label_method"], electronic_temperature=config["electronic_temperature"],
+                           accuracy=config["scc_accuracy"], max_iterations=config["scc_max_iterations"],
+                           periodic=tuple(bool(p) for p in config["periodicity"]), lattice_z=SETTINGS.lattice_z)
+
+    def work(self, config: DatasetConfig, shard: ShardSpec) -> float:
+        n, snaps, k, _ = self.plan(config, shard.split)
+        return len(self._trajectories_of(config, shard)) * self.labelled(config, shard.split) * self.max_atoms(shard.split)
+
+    def generate_shard(self, config: DatasetConfig, shard: ShardSpec) -> xr.Dataset:
+        from mdbench.systems.sheets import xtb
+
+        ds = super().generate_shard(config, shard)  # the MD and the Tersoff labels of v1, unchanged
+        ds = ds.rename({"energy": "tersoff_energy", "forces": "tersoff_forces"})
+        ds["tersoff_energy"].attrs["long_name"] = "Tersoff total potential energy (LAMMPS, BNC.tersoff)"
+        ds["tersoff_forces"].attrs["long_name"] = "Tersoff forces (LAMMPS, BNC.tersoff)"
+        settings = self.settings(config)
+        m = ds.sizes["config"]
+        energy, forces = np.full(m, np.nan), np.zeros_like(ds["tersoff_forces"].values)
+        cycles, d_energy, d_density = np.zeros(m, np.int16), np.full(m, np.nan), np.full(m, np.nan)
+        keep = self.labelled(config, shard.split)
+        for i in range(m):
+            n = int(ds["n_atoms"][i])
+            if ds["snapshot"].values[i] >= keep:
+                forces[i, :n] = np.nan
+                continue
+            res = xtb.evaluate(ds["positions"].values[i, :n], ds["numbers"].values[i, :n],
+                               ds["cell"].values[i], settings)
+            energy[i], forces[i, :n] = res.energy, res.forces
+            cycles[i], d_energy[i], d_density[i] = res.iterations, res.energy_change, res.density_change
+        method = f"{settings.method} (tblite {xtb.tblite_version()})"
+        ds["energy"] = (("config",), energy, {"long_name": f"{method} total energy (NaN: not labelled)", "units": "eV"})
+        ds["forces"] = (("config", "atom", "xyz"), forces, {"long_name": f"{method} forces (NaN: not labelled)",
+                                                            "units": "eV/Å"})
+        ds["scc_cycles"] = (("config",), cycles, {"long_name": "SCC cycles to convergence (0: not labelled)",
+                                                  "units": "iterations"})
+        ds["scc_energy_change"] = (("config",), d_energy, {"long_name": "energy change of the last SCC cycle",
+                                                           "units": "eV"})
+        ds["scc_density_change"] = (("config",), d_density, {"long_name": "density change of the last SCC cycle "
+                                                             "(tblite's density error)", "units": "1"})
+        ds.attrs["label_engine"] = method
+        ds.attrs["label_settings"] = json.dumps(settings.record())
+        return ds
+
+    def engine_versions(self) -> dict[str, str]:
+        from mdbench.systems.sheets import xtb
+
+        return {**super().engine_versions(), "tblite": xtb.tblite_version(),
+                "label_engine": f"tblite.interface.Calculator, {xtb.THREADS} OpenMP thread(s), Γ point"}
+
+
+SHEETS_GFN2 = SheetsGFN2()

@@ -35,6 +35,12 @@ def _panels(data, predictions, names, path: Path, *, parity: bool) -> Path:
                         transform=ax.transAxes)
                 continue
             p = pred[variable(key)].values / area * 1e3
+            # sheets-gfn2 leaves some transfer configurations unlabelled (NaN): plot the labelled ones
+            ok = np.isfinite(true)
+            if not ok.any():
+                ax.text(0.5, 0.5, "no labelled configuration", ha="center", va="center", transform=ax.transAxes)
+                continue
+            true, p = true[ok], p[ok]
             if parity:
                 lims = [min(true.min(), p.min()), max(true.max(), p.max())]
                 ax.plot(lims, lims, "k-", lw=0.8)

@@ -57,6 +57,22 @@ def _load_mpi() -> None:
             return
 
 
+#: what mpich's start-up (UCX) writes to its shared-memory files: measured, LAMMPS starts under `ulimit -f`
+#: 8 MiB and aborts the whole process (SIGTERM, no Python error) under 4 MiB
+MPI_START_FILE_BYTES = 8 * 2**20
+
+
+def _check_file_size_limit() -> None:
+    """Refuse in one line, before MPI starts, a file-size limit that would make MPI kill the process."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY and soft < MPI_START_FILE_BYTES:
+        raise EngineError(f"the file-size limit (ulimit -f: {soft // 1024} KiB) is below the "
+                          f"{MPI_START_FILE_BYTES >> 20} MiB that LAMMPS's MPI start-up writes to shared memory; "
+                          "raise it (`ulimit -f unlimited`) and run again")
+
+
 @functools.lru_cache(maxsize=1)
 def lammps_module():
     """The ``lammps`` Python module, with its MPI library loaded first."""
@@ -277,6 +293,7 @@ class Tersoff:
 
     def __init__(self):
         lammps = lammps_module()
+        _check_file_size_limit()
         self.lmp = lammps.lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
         self._key = None
 

@@ -23,7 +23,7 @@ import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.regression import estimates, missing
 from mdbench.metrics.cost import cost_relative
 from mdbench.systems.sheets import physics
@@ -92,6 +92,8 @@ class SheetsEnergy(Task):
     declared_metrics = METRICS
     primary_metric = "mae_per_area_test"
     item_units = "configurations (sheets whose total energy is predicted, all sets)"
+    cost = CostModel("LAMMPS Tersoff (BNC.tersoff)", "configurations", ratio_metric="cost_vs_lammps", ratio="cost",
+                     speed_metric="inference_configs_per_second", engine_models=("lammps",))
     leaderboard_columns = ("mae_per_area_test", "median_ae_per_area_test", "mae_per_atom_test", "mae_per_area_2x2",
                            "mae_per_area_5x5", "mae_per_area_porous", "inference_configs_per_second", "cost_vs_lammps")
     error_note = "standard error over blocks of whole MD trajectories (n = blocks, at most 10)"

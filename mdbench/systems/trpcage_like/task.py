@@ -26,7 +26,7 @@ import xarray as xr
 
 from mdbench.core.estimate import Estimate
 from mdbench.core.params import DatasetConfig
-from mdbench.core.task import PredictionContract, Task, TaskData, VariableContract
+from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.data.windows import frames_at_lag, lag_frames
 from mdbench.metrics.base import TrajectoryMetric, over_pieces
 from mdbench.metrics.cost import end_to_end_info, end_to_end_speedup, generation_speedup, speedup_info
@@ -86,6 +86,8 @@ class TrpCageSimulator(Task):
     declared_metrics = METRICS
     primary_metric = "free_energy_rmse"
     item_units = "frames (generated Cα configurations, one every τ, all trajectories)"
+    cost = CostModel("OpenMM (the Gō model)", "frames", ratio_metric="generation_speedup",
+                     engine_models=("go-model", "go-model-test"))
     leaderboard_columns = ("free_energy_rmse", "free_energy_rmse_2d", "t1", "t1_rel_error", "transition_rate",
                            "rg_mean", "folded_rmsd", "clash_fraction", "novelty_ratio", "generation_speedup",
                            "end_to_end_speedup")
