@@ -19,18 +19,6 @@ from mdbench.core.task import COST_ITEMS, CostModel
 from mdbench.site.build import cost_table, readme_path
 
 
-def _boards() -> list[tuple[object, list[dict], Path]]:
-    """``(task, entries, folder)`` of every committed board (the tests' ``$MDBENCH_LEADERBOARDS`` points elsewhere)."""
-    out = []
-    for system in catalog.systems().values():
-        for name in sorted(system.tasks):
-            task = catalog.task(name)
-            if leaderboard.path_for(name, system.leaderboard_dir).is_file():
-                out.append((task, leaderboard.read(task, system.leaderboard_dir, allow_stale=True),
-                            system.leaderboard_dir))
-    return out
-
-
 def _value(entry: dict, metric: str | None) -> float | None:
     rec = entry["metrics"].get(metric) if metric else None
     v = None if rec is None else rec["value"]
@@ -95,7 +83,7 @@ def test_speedup_and_breakeven_arithmetic():
 def test_every_entry_of_every_committed_board_follows_from_its_recorded_parts():
     """Re-derives each cost column of every committed entry from the raw records (not through the module's
     helpers) and checks the arithmetic of ``speedup`` and ``breakeven_items``."""
-    boards = _boards()
+    boards = leaderboard.committed_boards()
     assert boards, "no committed board"
     checked = breakevens = 0
     for task, entries, board_dir in boards:
@@ -158,7 +146,7 @@ def test_every_entry_of_every_committed_board_follows_from_its_recorded_parts():
 
 
 def test_every_rendered_board_shows_the_cost_table_of_every_entry():
-    for task, entries, board_dir in _boards():
+    for task, entries, board_dir in leaderboard.committed_boards():
         text = leaderboard.render(task, directory=board_dir)
         assert cost.definition(task) in text and task.cost.engine in text
         heads = [line for line in text.splitlines() if line.startswith("| model | engine_seconds_per_item")]
@@ -202,7 +190,7 @@ def test_the_site_shows_the_cost_columns_of_every_entry():
     """Each task page's cost table (mdbench.site.build) holds the derived parts as they are, per config."""
     from mdbench.site import build as site_build
 
-    for task, entries, board_dir in _boards():
+    for task, entries, board_dir in leaderboard.committed_boards():
         for config in sorted({e["config"] for e in entries}):
             board = site_build._board(task, config, entries, board_dir)
             shown = {r["model"]: r["cells"] for r in board.cost_rows}

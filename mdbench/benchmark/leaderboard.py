@@ -331,6 +331,18 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
     return "\n".join(lines)
 
 
+def committed_boards() -> list[tuple[Task, list[dict], Path]]:
+    """``(task, entries, folder)`` of every committed board, each read from its system's package (whatever
+    ``$MDBENCH_LEADERBOARDS`` says)."""
+    out = []
+    for system in catalog.systems().values():
+        for name in sorted(system.tasks):
+            if path_for(name, system.leaderboard_dir).is_file():
+                task = catalog.task(name)
+                out.append((task, read(task, system.leaderboard_dir, allow_stale=True), system.leaderboard_dir))
+    return out
+
+
 def _boards(directory: Path | None, task_name: str | None) -> list[tuple[Task, Path]]:
     """``(task, board file)`` of one task or of every board: in ``directory`` if given, else the committed
     boards of every system (each in its own package)."""

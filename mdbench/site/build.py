@@ -501,14 +501,7 @@ def _prepare(out: Path) -> None:
 def cost_table() -> str:
     """The README's cost table (one line per task: the best learned model's speed-up and breakeven, with its
     item) from every committed board; ``mdbench site cost-table`` prints it."""
-    boards = []
-    for system in catalog.systems().values():
-        for name in sorted(system.tasks):
-            task = catalog.task(name)
-            if leaderboard.path_for(name, system.leaderboard_dir).is_file():
-                boards.append((task, leaderboard.read(task, system.leaderboard_dir, allow_stale=True),
-                               system.leaderboard_dir))
-    return cost.headline_table(boards, _sort_key)
+    return cost.headline_table(leaderboard.committed_boards(), _sort_key)
 
 
 def build(out: Path) -> Path:
