@@ -149,7 +149,7 @@ def _cmd_info(args) -> None:
     cfg = spec.config(args.config)
     print(f"{spec.name} v{spec.version}, config {cfg.name}: {cfg.description}")
     print(f"card: {catalog.card_path(spec.name)}\ncache: {store.dataset_dir(spec, cfg.name)}")
-    record_path = catalog.system_of_dataset(spec.name).generation_dir / f"{spec.name}__{cfg.name}.json"
+    record_path = catalog.system_of_dataset(spec.name).generation_record(spec.name, cfg.name)
     record = json.loads(record_path.read_text()) if record_path.is_file() else None
     if record is not None:
         print(f"generation record: {record_path} ({record.get('created', '?')}, "

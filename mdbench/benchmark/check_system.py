@@ -92,7 +92,7 @@ def card_problems(system: System, dataset: str) -> list[str]:
         if role not in text:
             problems.append(f"{path}: the card never names its {role}")
     for config, seconds in GENERATION_TIME.findall(text):
-        record = system.generation_dir / f"{dataset}__{config}.json"
+        record = system.generation_record(dataset, config)
         if not record.is_file():
             problems.append(f"{path}: quotes a generation time of `{config}`, but {record} is missing (record it with "
                             f"`mdbench data generate {dataset} --config {config} --record`)")

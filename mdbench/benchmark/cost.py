@@ -136,16 +136,12 @@ def prediction_attrs(entry: dict, board_dir: Path | None) -> dict:
         return {}
 
 
-def generation_record(task: Task, config: str) -> Path:
-    from mdbench import catalog
-
-    return catalog.system_of(task.name).generation_dir / f"{task.dataset}__{config}.json"
-
-
 def data_seconds(task: Task, config: str) -> Part:
     """Seconds of generating the training data of ``config``: Σ shard seconds of its train and val splits in
     the generation record."""
-    path = generation_record(task, config)
+    from mdbench import catalog
+
+    path = catalog.system_of(task.name).generation_record(task.dataset, config)
     if not path.is_file():
         return Part(None, f"no generation record {path.parent.parent.name}/{path.parent.name}/{path.name} for "
                           f"config {config!r} (`mdbench data generate {task.dataset} --config {config} --record`)")

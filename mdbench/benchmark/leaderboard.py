@@ -498,14 +498,9 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
             if config.name not in data_cache:
                 data_cache[config.name] = store.load_task_data(task, config, generate_missing=generate_missing,
                                                                progress=progress)
-            if entry["dataset_version"] != task.spec.version:
-                problems.append(f"{where}: recorded on dataset version {entry['dataset_version']!r}, but its dataset "
-                                f"{task.dataset} is version {task.spec.version!r} here; re-create it with: "
-                                f"{entry['command']}")
-                continue
-            if entry.get("dataset_sha256") not in (None, store.dataset_hash(task.spec, config.name)):
-                problems.append(f"{where}: the local dataset {task.dataset}/{config.name} differs from the one scored "
-                                "(dataset_sha256); regenerate it with `mdbench data generate --force`")
+            mismatch = dataset_mismatch(task, entry)
+            if mismatch:
+                problems.append(f"{where}: {mismatch}")
                 continue
             scores = task.score(ds, data_cache[config.name], items_per_second=meta.get("items_per_second"),
                                 engine_items_per_second=None)
@@ -532,6 +527,20 @@ def rescore(directory: Path | None = None, task_name: str | None = None, *, gene
         raise LeaderboardError(f"{len(problems)} entries do not re-score{' (nothing was rewritten)' if update else ''}: "
                                + " | ".join(problems))
     return report
+
+
+def dataset_mismatch(task: Task, entry: dict) -> str | None:
+    """Why this machine's copy of the entry's dataset is not the one it was scored on (another version, another
+    hash), or ``None``."""
+    from mdbench.data import store
+
+    if entry["dataset_version"] != task.spec.version:
+        return (f"recorded on dataset version {entry['dataset_version']!r}, but its dataset {task.dataset} is version "
+                f"{task.spec.version!r} here; re-create it with: {entry['command']}")
+    if entry.get("dataset_sha256") not in (None, store.dataset_hash(task.spec, entry["config"])):
+        return (f"the local dataset {task.dataset}/{entry['config']} differs from the one scored (dataset_sha256); "
+                "regenerate it with `mdbench data generate --force`")
+    return None
 
 
 def close(new: dict, old: dict) -> bool:

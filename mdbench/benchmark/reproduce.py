@@ -82,10 +82,9 @@ def reproduce(directory: Path | None = None, task_name: str | None = None, *, co
             if cfg.name not in data_cache:
                 data_cache[cfg.name] = store.load_task_data(task, cfg, generate_missing=generate_missing,
                                                             progress=progress)
-            if entry["dataset_version"] != task.spec.version or \
-                    entry.get("dataset_sha256") not in (None, store.dataset_hash(task.spec, cfg.name)):
-                problems.append(f"{where}: recorded on {task.dataset} v{entry['dataset_version']} "
-                                f"({str(entry.get('dataset_sha256'))[:12]}…), which this machine's dataset is not")
+            mismatch = leaderboard.dataset_mismatch(task, entry)
+            if mismatch:
+                problems.append(f"{where}: {mismatch}")
                 echo(problems[-1])
                 continue
             item = catalog.model(task.name, entry["model"])

@@ -83,6 +83,10 @@ class System:
     def generation_dir(self) -> Path:
         return self.root / "cards" / "generation"
 
+    def generation_record(self, dataset: str, config: str) -> Path:
+        """The committed generation record of ``dataset``/``config`` (a copy of its manifest)."""
+        return self.generation_dir / f"{dataset}__{config}.json"
+
     @property
     def leaderboard_dir(self) -> Path:
         return self.root / "leaderboards"
