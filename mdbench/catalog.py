@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import mdbench.systems
 from mdbench.core.errors import MdbenchError, unknown
-from mdbench.core.extras import missing_extra
+from mdbench.core.extras import resolve_reference
 from mdbench.core.spec import DatasetSpec
 from mdbench.core.system import System
 from mdbench.core.task import ModelEntry, Task
@@ -84,18 +84,8 @@ def system(name: str) -> System:
 
 
 def resolve(ref: str) -> Any:
-    module, _, attribute = ref.partition(":")
-    try:
-        return getattr(importlib.import_module(module), attribute)
-    except ImportError as exc:
-        install = missing_extra(exc, module)
-        if install:  # an engine or the ML stack of a light install
-            raise MdbenchError(f"{ref} needs {exc.name!r}, which is not installed; {install}") from None
-        raise MdbenchError(f"cannot import {ref} ({type(exc).__name__}: {exc}); is the system installed with its "
-                           "dependencies (`make setup`)?") from None
-    except AttributeError as exc:
-        raise MdbenchError(f"cannot import {ref} ({type(exc).__name__}: {exc}); is the system installed with its "
-                           "dependencies (`make setup`)?") from None
+    """The object ``"package.module:attribute"`` names (a missing extra is one line naming it)."""
+    return resolve_reference(ref)
 
 
 @functools.cache

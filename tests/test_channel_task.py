@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from baselines.channel import MLPClosure, PatchMLP, merge_sets, patches, two_sets
+from baselines.channel.models import MLPClosure, PatchMLP, merge_sets, patches, two_sets
 from helpers import score_entry, task_data
 from mdbench.cli import main
 from mdbench.systems.channel import closures

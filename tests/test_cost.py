@@ -155,7 +155,7 @@ def test_every_rendered_board_shows_the_cost_table_of_every_entry():
             assert f"{column} [" in heads[0], (task.name, column)
         for e in entries:
             c = cost.entry_cost(task, e, board_dir)
-            row = "| " + " | ".join([e["model"]] + c.cells()) + " |"
+            row = "| " + " | ".join([c.label] + c.cells()) + " |"
             assert row in text, (task.name, e["model"])
         for line in text.splitlines():
             if line.startswith("— not recorded: "):
@@ -193,11 +193,11 @@ def test_the_site_shows_the_cost_columns_of_every_entry():
     for task, entries, board_dir in leaderboard.committed_boards():
         for config in sorted({e["config"] for e in entries}):
             board = site_build._board(task, config, entries, board_dir)
-            shown = {r["model"]: r["cells"] for r in board.cost_rows}
-            assert set(shown) == {e["model"] for e in entries if e["config"] == config}
+            shown = {(r["model"], r["seed"]): r["cells"] for r in board.cost_rows}
+            assert set(shown) == {(e["model"], e["seed"]) for e in entries if e["config"] == config}
             for e in (x for x in entries if x["config"] == config):
                 c = cost.entry_cost(task, e, board_dir)
-                cells = shown[e["model"]]
+                cells = shown[e["model"], e["seed"]]
                 assert [x["column"] for x in cells] == list(cost.COLUMNS)
                 assert [x["text"] for x in cells] == c.cells()
                 for x, part in zip(cells, c.parts().values()):

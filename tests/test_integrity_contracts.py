@@ -58,25 +58,43 @@ def test_without_a_time_coordinate_the_task_supplies_the_times(channel, tmp_path
     task, data, ds = channel
     dropped = ds.drop_vars("time")
     valid = dropped["valid"].values.copy()
-    valid[3:] = 0.0  # blown up at the fourth output: survived until the third
-    read = _submit(task, dropped.assign(valid=("time", valid, {"units": "1"})), tmp_path / "s.nc")
+    valid[:, 3:] = 0.0  # every run blown up at the fourth output: survived until the third
+    read = _submit(task, dropped.assign(valid=(("snapshot", "time"), valid, {"units": "1"})), tmp_path / "s.nc")
     assert "time" not in read.variables
     assert _score(task, data, read) == output_times(data.config)[2] == 1.5
+
+
+def test_each_run_is_scored_from_its_own_row_and_averaged_with_its_standard_error(channel, tmp_path):
+    """One LES per test snapshot: the survival time is the mean over the runs, ± their standard error,
+    n = runs, and the rows are matched by their snapshot labels (a reversed file scores the same)."""
+    task, data, ds = channel
+    times = output_times(data.config)
+    runs = ds.sizes["snapshot"]
+    assert runs == data.config["test_snapshots"] >= 2
+    valid = ds["valid"].values.copy()
+    valid[0, 1:] = 0.0  # run 0 blown up at the second output: survived until the first
+    edited = ds.assign(valid=(("snapshot", "time"), valid, {"units": "1"}))
+    survival = np.r_[times[0], np.full(runs - 1, times[-1])]
+    for name, sub in [("s.nc", edited), ("reversed.nc", edited.isel(snapshot=slice(None, None, -1)))]:
+        got = task.score(_submit(task, sub, tmp_path / name), data, items_per_second=None,
+                         engine_items_per_second=None)["survival_time"]
+        assert got.value == pytest.approx(survival.mean())
+        assert got.stderr == pytest.approx(survival.std(ddof=1) / np.sqrt(runs)) and got.n == runs
 
 
 def test_valid_must_be_a_zero_one_flag(channel, tmp_path):
     task, data, ds = channel
     valid = ds["valid"].values.copy()
-    valid[0] = 2.0
+    valid[0, 0] = 2.0
     with pytest.raises(SubmissionError, match=r"'valid' has 1 of \d+ values outside \{0, 1\}"):
-        _submit(task, ds.assign(valid=("time", valid, {"units": "1"})), tmp_path / "s.nc")
+        _submit(task, ds.assign(valid=(("snapshot", "time"), valid, {"units": "1"})), tmp_path / "s.nc")
 
 
 def test_a_negative_tke_history_is_refused(channel, tmp_path):
     task, data, ds = channel
     tke = -ds["tke_history"].values
     with pytest.raises(SubmissionError, match="'tke_history' has .* values below its minimum 0 U_b"):
-        _submit(task, ds.assign(tke_history=("time", tke, {"units": "U_b^2"})), tmp_path / "s.nc")
+        _submit(task, ds.assign(tke_history=(("snapshot", "time"), tke, {"units": "U_b^2"})), tmp_path / "s.nc")
 
 
 # --- physical bounds --------------------------------------------------------------------------------

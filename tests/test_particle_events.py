@@ -252,7 +252,7 @@ def test_baselines_generate_valid_events(decay, name):
 def test_b_vae_samples_from_its_buffer(decay):
     """The buffer sampler draws latent codes around the training events' means: with α σ → 0 its events are
     the decoded training events; the VAE samples its prior instead."""
-    from baselines.particle_events import VAE
+    from baselines.particle_events.models import VAE
 
     visible = DECAY_TASK.data_for(decay, "model")
     model = VAE(DECAY_TASK, buffer=True).fit(visible, seed=0, progress=False)

@@ -67,3 +67,16 @@ def test_an_edited_metric_that_the_re_run_does_not_give_fails(stored_elsewhere, 
     assert main(["leaderboard", "--reproduce", TASK]) == 2
     err = capsys.readouterr().err
     assert "1 entries do not reproduce within 2 SE" in err and f"furthest {primary}" in err, err
+
+
+def test_a_metric_without_an_error_bar_reproduces_within_a_relative_tolerance():
+    """The RFMIP MLP retrained on another CPU moved its 95th-percentile flux error (no error bar) by 2.7e-6
+    relative: that reproduces; 1e-3 relative does not."""
+    from mdbench.benchmark.reproduce import TOLERANCE_REL, _z
+
+    recorded = {"value": 1.3436854041314636, "stderr": None, "n": None}
+    assert _z({"value": 1.3436890228045346, "stderr": None, "n": None}, recorded) < 0.05
+    assert _z({"value": 1.3436854041314636 * (1 + 10 * TOLERANCE_REL), "stderr": None, "n": None}, recorded) > 1
+    # with an error bar the unit is the combined standard error: 3 SE apart is 1.5× the 2-SE tolerance
+    assert _z({"value": 1.3, "stderr": 0.01}, {"value": 1.3 + 3 * 2 ** 0.5 * 0.01, "stderr": 0.01}) == \
+        pytest.approx(1.5)

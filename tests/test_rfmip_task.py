@@ -14,7 +14,7 @@ from helpers import fit_predict, task_data
 from mdbench import catalog
 from mdbench.core.errors import SubmissionError
 from mdbench.systems.rfmip import physics
-from baselines.rfmip import GasOpticsMLP, features
+from baselines.rfmip.models import GasOpticsMLP, features
 from mdbench.systems.rfmip.dataset import EXTRA_SPLIT, GASES, PROPERTIES, gas_optics, profiles_of, site_split
 
 TASK = "rfmip/gas-optics"

@@ -2,7 +2,7 @@
 
 Each shard rebuilds only its band of the porous sheet (+ margins) from the seed and sums the
 network over its tiles; the reference is the whole sheet built at once and streamed in this
-process (:meth:`baselines.sheets.EDNNSheets.stream_energy`), an independent code path.
+process (:meth:`baselines.sheets.models.EDNNSheets.stream_energy`), an independent code path.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.sheets import species_counts
+from baselines.sheets.models import species_counts
 from baselines.sheets.scale import model, porous_of_side, repeats_of_side, sharded_energy
 from mdbench.systems.sheets import physics
 

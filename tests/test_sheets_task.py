@@ -8,7 +8,7 @@ import torch
 import xarray as xr
 
 import mdbench
-from baselines.sheets import CNNSheets, EDNNSheets
+from baselines.sheets.models import CNNSheets, EDNNSheets
 from helpers import fit_predict, task_data
 from mdbench import catalog
 from mdbench.systems.sheets import images, physics
@@ -140,7 +140,7 @@ def test_submission_with_wrong_units_is_rejected(tiny_sheets):
 
 
 def test_full_config_keeps_the_papers_network_and_grid():
-    from baselines.sheets import architecture, paper_cnn
+    from baselines.sheets.models import architecture, paper_cnn
 
     cfg = catalog.dataset("sheets").config("full")
     arch = architecture("full", cfg["image_pixels"])

@@ -51,7 +51,7 @@ def outside(tiny_four_well, tmp_path_factory) -> Path:
         assert main(["task", "show", TASK, "--config", "tiny"]) == 0
     shown = shown.getvalue()
     frames = int(re.search(r"x\(time=(\d+)\) \[1\]", shown).group(1))
-    assert "primary metric: free_energy_rmse [kT]" in shown and "items_per_second (optional): frames" in shown
+    assert "primary metric: transition_density_error [1]" in shown and "items_per_second (optional): frames" in shown
     template = tmp_path / "template.nc"
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["task", "template", TASK, "--config", "tiny", "--out", str(template), "--quiet"]) == 0
@@ -105,12 +105,12 @@ def test_score_prints_the_primary_metric_first_then_references_and_the_rank(subm
     template = tmp_path / "template.nc"  # persistence: the static reference's predictions
     assert main(["score", TASK, str(template), "--json", str(tmp_path / "s.json")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    mine = json.loads((tmp_path / "s.json").read_text())["metrics"]["free_energy_rmse"]["value"]
+    mine = json.loads((tmp_path / "s.json").read_text())["metrics"]["transition_density_error"]["value"]
     board = json.loads((Path(os.environ["MDBENCH_LEADERBOARDS"]) / "four-well__propagator.json").read_text())
-    theirs = board["entries"][0]["metrics"]["free_energy_rmse"]["value"]
+    theirs = board["entries"][0]["metrics"]["transition_density_error"]["value"]
     assert mine != theirs
     rank = f"rank on the committed board (tiny): {1 + (theirs < mine)} of 2"
-    assert lines[1].startswith("primary metric free_energy_rmse [kT] (lower is better): ")
+    assert lines[1].startswith("primary metric transition_density_error [1] (lower is better): ")
     assert rank in lines and lines.index(rank) < lines.index("all metrics:")
 
 

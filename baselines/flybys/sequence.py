@@ -1,9 +1,9 @@
 """Baselines of ``flybys/sequence``: learned encounter maps applied encounter after encounter, and an LSTM.
 
-* ``mlp`` — the encounter task's MLP (:class:`baselines.flybys.MLPBaseline`), trained on the training
+* ``mlp`` — the encounter task's MLP (:class:`baselines.flybys.models.MLPBaseline`), trained on the training
   flybys of the ``flybys`` dataset (the config named by ``encounter_config``), applied K times as a
   deterministic map: its mean Δa/a and Δe at every encounter, its P(ejection) carried as a survival weight.
-* ``prob-mlp`` — the encounter task's probabilistic MLP (:class:`baselines.flybys.ProbMLPBaseline`), same
+* ``prob-mlp`` — the encounter task's probabilistic MLP (:class:`baselines.flybys.models.ProbMLPBaseline`), same
   training, applied K times as a *sampled* map: Δ drawn from its Gaussian (in asinh space), the loss drawn
   from its P(ejection).  Against ``mlp``: whether predicting the spread, and not only the mean, of every
   encounter keeps the accumulated distribution right.
@@ -14,7 +14,8 @@
   history.
 
 Every rollout (:func:`mdbench.systems.flybys.sequence_task.rollout`) draws the planet's unknown phases at
-encounters 2 … K uniformly.
+encounters 2 … K uniformly.  They are declared (with :data:`~baselines.flybys.LSTM_HYPER`) in
+:mod:`baselines.flybys`, which `mdbench list` reads without importing torch.
 """
 
 from __future__ import annotations
@@ -24,17 +25,11 @@ import torch
 import xarray as xr
 from torch import nn
 
-from baselines.estimators.hyper import ByConfig
 from baselines.estimators.training import EarlyStopping
-from baselines.flybys import PAPER, SCALE, MLPBaseline, ProbMLPBaseline, features, untransform
-from mdbench.core.task import ModelEntry, TaskData, TrainingReport
-from mdbench.systems.flybys.sequence_task import TASK, encounter_rows, encounter_training_data, inputs_of, rollout
-
-LSTM_HYPER = ByConfig("lstm", "flybys-sequences", {
-    "tiny": {"epochs": 10, "hidden": 16},
-    "small": {"epochs": 400, "hidden": 32},
-    "full": {"epochs": 400, "hidden": 64},
-})
+from baselines.flybys import LSTM_HYPER, SCALE
+from baselines.flybys.models import MLPBaseline, ProbMLPBaseline, features, untransform
+from mdbench.core.task import TaskData, TrainingReport
+from mdbench.systems.flybys.sequence_task import encounter_rows, encounter_training_data, inputs_of, rollout
 
 
 class SequenceMLP:
@@ -175,14 +170,3 @@ class SequenceLSTM:
             return d[:, 0], d[:, 1], 1.0 / (1.0 + np.exp(-out[:, 2]))
 
         return rollout(data.inputs["test"], step, seed=seed, sample=False)
-
-
-SEQUENCE_MODELS = [
-    ModelEntry("mlp", TASK.name, "model", "the encounter MLP (flybys/encounter) applied K times, deterministic "
-                                          "(survival as a weight)", SequenceMLP, PAPER),
-    ModelEntry("prob-mlp", TASK.name, "model", "the encounter task's probabilistic MLP applied K times, sampled "
-                                               "(Δ from its Gaussian, loss from P(ej))", SequenceProbMLP, PAPER),
-    ModelEntry("lstm", TASK.name, "model", "LSTM over the encounter series, teacher-forced on REBOUND's sequences, "
-                                           "rolled out on its own states (the paper's time-series mapping)",
-               SequenceLSTM, PAPER),
-]

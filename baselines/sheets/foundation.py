@@ -18,8 +18,8 @@ weight.
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.sheets import physics
 from mdbench.systems.sheets.chgnet import chgnet_energies

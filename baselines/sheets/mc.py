@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from baselines.sheets import EDNNSheets
+from baselines.sheets.models import EDNNSheets
 from mdbench.systems.sheets import images, physics
 
 KB = 8.617333262e-5  # eV/K

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from baselines.sheets import EDNNSheets, species_counts
+from baselines.sheets.models import EDNNSheets, species_counts
 from mdbench.core.errors import MdbenchError
 from mdbench.data.sharding import run_shards
 from mdbench.systems.sheets import images, physics

@@ -21,6 +21,7 @@ import yaml
 from mdbench import catalog
 from mdbench.core.errors import MdbenchError
 from mdbench.core.system import System
+from mdbench.core.task import LazyFactory, source_path
 
 #: the sections of a data card (Hugging Face card structure)
 REQUIRED_SECTIONS = (
@@ -128,6 +129,12 @@ def _check_task(name: str) -> str:
         if role not in roles:
             raise SystemCheckError(f"no {role} among its models")
     for entry in catalog.models(name).values():
+        factory = entry.factory
+        while isinstance(factory, LazyFactory):  # declared by reference: it must import, from the file it names
+            if factory.code != source_path(factory.target):
+                raise SystemCheckError(f"model {entry.name!r}: {factory.ref} is defined in "
+                                       f"{source_path(factory.target)}, not in {factory.code}; name that module")
+            factory = next((a for a in factory.args if isinstance(a, LazyFactory)), None)
         entry.code  # noqa: B018 - resolves the source file the leaderboard records
     return f"{len(info)} metrics, {len(catalog.models(name))} models and references"
 

@@ -78,6 +78,12 @@ class EntryCost:
     breakeven_items: Part
     #: the entry's ``timing`` record where its run interleaved engine and surrogate (``None`` for older entries)
     timing: dict | None = None
+    seed: int = 0
+
+    @property
+    def label(self) -> str:
+        """The row's name: the model, and its training seed where it is not 0 (a board with several seeds)."""
+        return self.model if not self.seed else f"{self.model} (seed {self.seed})"
 
     def parts(self) -> dict[str, Part]:
         return {c: getattr(self, c) for c in COLUMNS}
@@ -159,7 +165,8 @@ def entry_cost(task: Task, entry: dict, board_dir: Path | None = None, *, data: 
     is_engine = cm is not None and entry["model"] in cm.engine_models
 
     def out(*parts: Part) -> EntryCost:  # engine, surrogate, data, training, speedup, breakeven
-        return EntryCost(entry["model"], entry["role"], entry["config"], is_engine, *parts, timing=entry.get("timing"))
+        return EntryCost(entry["model"], entry["role"], entry["config"], is_engine, *parts, timing=entry.get("timing"),
+                         seed=entry["seed"])
 
     if cm is None or cm.ratio_metric is None:
         why = cm.unmeasured if cm is not None else f"{task.name} declares no cost model"
@@ -342,7 +349,7 @@ def markdown(task: Task, entries: list[dict], board_dir: Path | None) -> list[st
     lines = ["", f"Cost (`{engine}` is the engine; definitions above):", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in costs:
-        lines.append("| " + " | ".join([c.model] + c.cells()) + " |")
+        lines.append("| " + " | ".join([c.label] + c.cells()) + " |")
     reasons = missing(costs)
     if reasons:
         lines += ["", "— not recorded: " + "; ".join(reasons) + "."]

@@ -13,9 +13,9 @@ trajectories a model generates have no rows to match; their contract says so
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.errors import SubmissionError
+from mdbench.core.lazy import xr
 from mdbench.core.task import PredictionContract
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from mdbench import catalog
-from mdbench.benchmark import cost
+from mdbench.benchmark import cost, seeds
 from mdbench.core.atomic import atomic_output, write_text_atomic
 from mdbench.core.errors import LeaderboardError, check_schema
 from mdbench.core.estimate import MIN_INDEPENDENT, decode_number
@@ -327,6 +327,7 @@ def render(task: Task, config: str | None = None, directory: Path | None = None)
             lines.append("| " + " | ".join(cells) + " |")
         if any(e.get("origin") == "external" for e in rows):
             lines += ["", EXTERNAL_LEGEND]
+        lines += seeds.markdown(task, rows)
         lines += cost.markdown(task, rows, path_for(task.name, directory).parent)
     return "\n".join(lines)
 

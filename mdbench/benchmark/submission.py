@@ -13,11 +13,11 @@ import math
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 from mdbench.benchmark import labels
 from mdbench.core.atomic import atomic_output
 from mdbench.core.errors import SubmissionError, check_schema
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import Task
 

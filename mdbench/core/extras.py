@@ -7,6 +7,11 @@ what they serve.  An import that fails for want of one becomes one line naming t
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+from mdbench.core.errors import MdbenchError
+
 #: the extra of each built-in system package (and of the baselines)
 SYSTEM_EXTRAS = {
     "mdbench.systems.four_well": "four-well",
@@ -64,3 +69,20 @@ def missing_extra(exc: ImportError, importer: str = "") -> str | None:
     """``pip install 'mdbench[EXTRA]'`` for an ImportError of a module an extra provides, else ``None``."""
     extra = extra_for(getattr(exc, "name", None), importer)
     return f"pip install 'mdbench[{extra}]'" if extra else None
+
+
+def resolve_reference(ref: str) -> Any:
+    """The object ``"package.module:attribute"`` names, imported now; an import that fails for want of an
+    extra is one line naming it (the catalog's declarations and the models' lazy factories both go through here)."""
+    module, _, attribute = ref.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except ImportError as exc:
+        install = missing_extra(exc, module)
+        if install:  # an engine or the ML stack of a light install
+            raise MdbenchError(f"{ref} needs {exc.name!r}, which is not installed; {install}") from None
+        raise MdbenchError(f"cannot import {ref} ({type(exc).__name__}: {exc}); is the system installed with its "
+                           "dependencies (`make setup`)?") from None
+    except AttributeError as exc:
+        raise MdbenchError(f"cannot import {ref} ({type(exc).__name__}: {exc}); is the system installed with its "
+                           "dependencies (`make setup`)?") from None

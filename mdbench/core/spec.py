@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.errors import MdbenchError, unknown
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 
 SPLITS = ("train", "val", "test")

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Protocol
 
 import numpy as np
-import xarray as xr
 
-from mdbench.core.errors import SubmissionError
+from mdbench.core.errors import MdbenchError, SubmissionError
 from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.extras import resolve_reference
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.spec import DatasetSpec
 
@@ -248,21 +249,68 @@ def source_path(obj: Any) -> str:
     folder holding its top-level package, e.g. ``baselines/four_well/__init__.py``."""
     while isinstance(obj, functools.partial):
         obj = obj.func
+    if isinstance(obj, LazyFactory):  # found without importing it
+        return obj.code
     path = Path(inspect.getsourcefile(obj)).resolve()
     top = sys.modules[obj.__module__.split(".")[0]]
     root = Path(top.__file__).resolve().parent.parent
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
 
+class LazyFactory:
+    """A factory named by reference, ``"package.module:attribute"``, imported on its first call: the
+    declaration of a model (its name, role and summary, what `mdbench list` shows) then imports neither
+    torch nor an engine.  ``args`` and ``kwargs`` are bound first, as by ``functools.partial``; an argument
+    may itself be a :class:`LazyFactory` (a factory the model calls).  Name the module that *defines* the
+    attribute: :attr:`code` is that module's file, found without importing it."""
+
+    def __init__(self, ref: str, *args: Any, **kwargs: Any):
+        module, _, attribute = ref.partition(":")
+        if not module or not attribute.isidentifier():
+            raise ValueError(f"a lazy factory is 'package.module:attribute', not {ref!r}")
+        self.ref, self.args, self.kwargs = ref, args, kwargs
+
+    @functools.cached_property
+    def target(self) -> Callable[..., SurrogateModel]:
+        """The named callable, imported now (a missing extra is one line naming it)."""
+        return resolve_reference(self.ref)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> SurrogateModel:
+        return self.target(*self.args, *args, **{**self.kwargs, **kwargs})
+
+    @property
+    def code(self) -> str:
+        """The source file of the module named, as :func:`source_path` gives it, without importing the
+        module itself (only the packages above it, which declare models and stay light)."""
+        import importlib.util
+
+        module = self.ref.partition(":")[0]
+        try:
+            spec, top = importlib.util.find_spec(module), importlib.util.find_spec(module.split(".")[0])
+        except ImportError as exc:
+            raise MdbenchError(f"model factory {self.ref}: cannot find its module ({exc})") from None
+        if spec is None or spec.origin is None or top is None or top.origin is None:
+            raise MdbenchError(f"model factory {self.ref}: no module {module!r} is installed")
+        path, root = Path(spec.origin).resolve(), Path(top.origin).resolve().parent.parent
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+    def __repr__(self) -> str:
+        bound = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"LazyFactory({', '.join([repr(self.ref), *bound])})"
+
+
 @dataclass(frozen=True)
 class ModelEntry:
-    """A runnable model or reference for a task (``task`` may be a pattern such as ``"*/forecast"``)."""
+    """A runnable model or reference for a task (``task`` may be a pattern such as ``"*/forecast"``).
+
+    ``factory`` is a callable, or ``"package.module:attribute"`` (or a :class:`LazyFactory`) imported on the
+    first call: declared so, a model whose code needs torch or an engine is listed without importing them."""
 
     name: str
     task: str
     role: str
     summary: str
-    factory: Callable[..., SurrogateModel]
+    factory: Callable[..., SurrogateModel] | str
     citation: str = ""
     #: torch devices the model can train and predict on; a factory called with ``device=...`` for any
     #: other than ``"cpu"``
@@ -271,6 +319,8 @@ class ModelEntry:
     def __post_init__(self):
         if self.role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}, not {self.role!r}")
+        if isinstance(self.factory, str):
+            object.__setattr__(self, "factory", LazyFactory(self.factory))
 
     @property
     def code(self) -> str:

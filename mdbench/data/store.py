@@ -45,15 +45,14 @@ from pathlib import Path
 from typing import Any
 
 import filelock
-import netCDF4
 import numpy as np
 import platformdirs
-import xarray as xr
 
 from mdbench.core import machine
 from mdbench.core.atomic import DENIED, atomic_output, write_errors, write_text_atomic
 from mdbench.core.hashing import canonical_json, plain, sha256_json
 from mdbench.core.errors import DatasetBusyError, DatasetCorruptError, DatasetMissingError, check_schema
+from mdbench.core.lazy import netCDF4, xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.spec import DatasetSpec, ShardSpec
 from mdbench.core.task import Task, TaskData

@@ -8,8 +8,8 @@ never cross the boundary between two replicas (independent trajectories).
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 
 

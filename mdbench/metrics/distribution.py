@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.distance import jensenshannon
 
 from mdbench.core.estimate import MetricInfo
 from mdbench.metrics.base import TrajectoryMetric
@@ -49,4 +48,6 @@ class StationaryJSD(TrajectoryMetric):
     info = [MetricInfo("stationary_jsd", "nats", "Jensen–Shannon divergence of the stationary density")]
 
     def compute(self, traj: np.ndarray) -> float:
+        from scipy.spatial.distance import jensenshannon  # scipy where it computes, not to declare a task
+
         return float(jensenshannon(histogram(traj, self.edges), self.exact) ** 2)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import logsumexp
 
 from mdbench.core.estimate import Estimate, MetricInfo
 from mdbench.metrics.regression import estimates, shuffled
@@ -28,6 +27,8 @@ THERMO_INFO = [
 def _free_energies(energy: np.ndarray, betas: np.ndarray, counts: np.ndarray, tol: float = 1e-10,
                    max_iter: int = 5000) -> np.ndarray:
     """Self-consistent dimensionless free energies f_k of the WHAM equations (f_0 = 0)."""
+    from scipy.special import logsumexp  # scipy where it computes: declaring (and listing) a task needs none
+
     f = np.zeros(len(betas))
     log_counts = np.log(counts)
     be = betas[:, None] * energy[None, :]  # β_k E_i
@@ -55,6 +56,8 @@ def reweight(energy: np.ndarray, temperature: np.ndarray, grid: np.ndarray, n_sp
     n_spins
         N, to report per-spin values.
     """
+    from scipy.special import logsumexp
+
     energy = np.asarray(energy, dtype=float)
     temps, counts = np.unique(np.asarray(temperature, dtype=float), return_counts=True)
     betas = 1.0 / temps

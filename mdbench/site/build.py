@@ -35,7 +35,7 @@ import yaml
 
 import mdbench
 from mdbench import catalog
-from mdbench.benchmark import cost, leaderboard
+from mdbench.benchmark import cost, leaderboard, seeds
 from mdbench.core.errors import MdbenchError
 from mdbench.core.estimate import MIN_INDEPENDENT, decode_number
 from mdbench.core.system import System
@@ -183,6 +183,8 @@ class Board:
     #: value)]}``, in the table's order, and the reasons for every "—"
     cost_rows: list[dict] = field(default_factory=list)
     cost_missing: list[str] = field(default_factory=list)
+    #: the primary metric of every learned model over its training seeds (:mod:`mdbench.benchmark.seeds`)
+    seed_spreads: list = field(default_factory=list)
 
 
 @dataclass
@@ -283,7 +285,8 @@ def _cost_rows(task: Task, rows_e: list[dict], board_dir: Path | None) -> tuple[
     for c in costs:
         cells = [{"column": name, "text": text, "value": None if part.value is None or math.isinf(part.value)
                   else part.value} for (name, part), text in zip(c.parts().items(), c.cells())]
-        rows.append({"model": c.model, "role": c.role, "css": ROLE_CLASS.get(c.role, "ref"), "cells": cells})
+        rows.append({"model": c.model, "seed": c.seed, "label": c.label, "role": c.role,
+                     "css": ROLE_CLASS.get(c.role, "ref"), "cells": cells})
     return rows, cost.missing(costs)
 
 
@@ -343,7 +346,7 @@ def _board(task: Task, config: str, entries: list[dict], board_dir: Path | None 
     cost_rows, cost_missing = _cost_rows(task, rows_e, board_dir)
     return Board(config=config, dataset_version=rows_e[0]["dataset_version"] if rows_e else "", columns=columns,
                  rows=rows, plot_svg=svg, cost_note=note, no_cost=no_cost if svg else [], comparisons=comparisons,
-                 cost_rows=cost_rows, cost_missing=cost_missing)
+                 cost_rows=cost_rows, cost_missing=cost_missing, seed_spreads=seeds.spreads(task, rows_e))
 
 
 FIGURE_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg"}
@@ -480,6 +483,7 @@ def _system_rows(readme: str) -> tuple[dict[str, str], dict[str, str]]:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(fmt_value=fmt_value, fmt_error=fmt_error, min_seeds=seeds.MIN_SEEDS)
     env.filters["md"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text))
     env.filters["mdinline"] = lambda text: jinja2.utils.markupsafe.Markup(
         re.sub(r"^<p>(.*)</p>$", r"\1", render_markdown(text), flags=re.S))

@@ -10,6 +10,7 @@ import numpy as np
 
 from mdbench.plotting import entry_style, save_figure
 from mdbench.systems.channel import physics
+from mdbench.systems.channel.posteriori import RUNS, output_times
 from mdbench.systems.channel.task import TAU_NAMES
 
 
@@ -97,12 +98,14 @@ def _mean_velocity(data, path: Path) -> Path:
 
 
 def plot_posteriori(task, data, predictions, results, outdir: Path) -> list[Path]:
-    """TKE over time (blow-up), mean velocity and resolved TKE profiles against the filtered DNS."""
+    """TKE over time of every run (blow-up), and the mean over the runs of the mean velocity and resolved TKE
+    profiles, against the filtered DNS."""
     outdir = Path(outdir)
     fig, (ax_t, ax_u, ax_k) = plt.subplots(1, 3, figsize=(15, 4))
     ref = task.reference(data)
     y = data.test["y"].values
     n = len(y) // 2
+    times = output_times(data.config)  # the task's times, as in the scores
     ax_u.plot(y[:n], ref["u_mean"][:n], "k-", lw=3, alpha=0.3, label="filtered DNS")
     ax_k.plot(y[:n], ref["tke"][:n], "k-", lw=3, alpha=0.3, label="filtered DNS")
     ax_t.axhline(ref["tke_volume"], color="k", lw=3, alpha=0.3, label="filtered DNS")
@@ -110,13 +113,18 @@ def plot_posteriori(task, data, predictions, results, outdir: Path) -> list[Path
         if results["entries"][name]["role"] == "physics reference":
             continue
         style = entry_style(results, name)
-        valid = pred["valid"].values > 0.5
-        ax_t.semilogy(pred["time"].values[valid], pred["tke_history"].values[valid], marker=".", **style)
-        ax_u.plot(y[:n], pred["u_mean"].values[:n], **style)
-        ax_k.plot(y[:n], pred["tke_profile"].values[:n], **style)
+        runs = pred.sizes[RUNS]
+        for i in range(runs):  # every run, labelled once, in the entry's colour
+            run = pred.isel({RUNS: i})
+            valid = run["valid"].values > 0.5
+            line, = ax_t.semilogy(times[valid], run["tke_history"].values[valid], marker=".", lw=0.8,
+                                  **{**style, "label": f"{style['label']} ({runs} runs)" if i == 0 else None})
+            style = {**style, "color": line.get_color()}
+        ax_u.plot(y[:n], pred["u_mean"].values.mean(axis=0)[:n], **style)
+        ax_k.plot(y[:n], pred["tke_profile"].values.mean(axis=0)[:n], **style)
     ax_t.set(xlabel="t [δ/U_b]", ylabel="resolved TKE [U_b²]", title="a posteriori: resolved TKE over time")
-    ax_u.set(xlabel="y [δ]", ylabel="⟨u⟩ [U_b]", title="mean velocity (second half of the run)")
-    ax_k.set(xlabel="y [δ]", ylabel="resolved TKE [U_b²]", title="resolved TKE profile")
+    ax_u.set(xlabel="y [δ]", ylabel="⟨u⟩ [U_b]", title="mean velocity (second half of each run, mean of runs)")
+    ax_k.set(xlabel="y [δ]", ylabel="resolved TKE [U_b²]", title="resolved TKE profile (mean of runs)")
     for ax in (ax_t, ax_u, ax_k):
         ax.legend(fontsize=6)
     return [save_figure(fig, outdir / "les_tke_and_profiles.png")]

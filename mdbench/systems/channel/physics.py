@@ -33,20 +33,11 @@ from typing import Callable
 import numpy as np
 import torch
 
+from mdbench.systems.channel.numerics import COMPONENTS, FIELD_LOCATIONS, LOCATIONS, X, Y, Z  # noqa: F401 - its grid
+
 #: Williamson (1980) low-storage RK3 coefficients, as in MicroHH's timeloop (rk3 ``cA``/``cB``)
 RK3_A = (0.0, -5.0 / 9.0, -153.0 / 128.0)
 RK3_B = (1.0 / 3.0, 15.0 / 16.0, 8.0 / 15.0)
-
-COMPONENTS = ("u", "v", "w")
-#: staggered location of each flux τ_ij (and F_ij): (x dim, y dim, z dim) names
-LOCATIONS = {
-    (0, 0): ("x", "y", "z"), (1, 1): ("x", "y", "z"), (2, 2): ("x", "y", "z"),
-    (0, 1): ("xh", "yh", "z"), (1, 0): ("xh", "yh", "z"),
-    (0, 2): ("xh", "y", "zh"), (2, 0): ("xh", "y", "zh"),
-    (1, 2): ("x", "yh", "zh"), (2, 1): ("x", "yh", "zh"),
-}
-FIELD_LOCATIONS = {"u": ("xh", "y", "z"), "v": ("x", "yh", "z"), "w": ("x", "y", "zh")}
-X, Y, Z = -3, -2, -1
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,14 +9,14 @@ For ``channel/a-posteriori`` the same names: ``no-model`` is an LES without a su
 ``filtered-dns`` reports the filtered-DNS statistics themselves.
 
 The classical reference, Smagorinsky with van Driest damping, is an ordinary entry of
-``baselines/channel/__init__.py`` (it needs no training data, and runs through the model code path).
+``baselines/channel/models.py`` (it needs no training data, and runs through the model code path).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.channel import posteriori
 from mdbench.systems.channel.task import TASK, TAU_NAMES, submission

@@ -23,18 +23,22 @@ import json
 import math
 import time
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.cost import cost_relative
-from mdbench.systems.channel import closures
 from mdbench.systems.channel.dataset import CHANNEL
-from mdbench.systems.channel.physics import COMPONENTS, LOCATIONS, Grid, Ops
+from mdbench.systems.channel.numerics import COMPONENTS, LOCATIONS
+
+if TYPE_CHECKING:  # torch and the solver are imported where they run: listing the task imports neither
+    import torch
+
+    from mdbench.systems.channel.physics import Grid, Ops
 
 TAU_NAMES = {k: f"tau_{COMPONENTS[k[0]]}{COMPONENTS[k[1]]}" for k in LOCATIONS}
 #: y⁺ from which "away from the wall" starts for the primary metric
@@ -57,16 +61,22 @@ COST = MetricInfo("cost_vs_smagorinsky", "×", "time per cell ÷ that of the Sma
 
 def les_grid(ds: xr.Dataset) -> Grid:
     """The LES grid of a split or submission input (its ``grid`` attribute)."""
+    from mdbench.systems.channel.physics import Grid
+
     return Grid(**json.loads(ds.attrs["grid"]))
 
 
 def velocities(ds: xr.Dataset, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(u, v, w) of every snapshot as float64 tensors [snapshot, x, y, z]."""
+    import torch
+
     return tuple(torch.as_tensor(ds[c].values, dtype=torch.float64, device=device) for c in COMPONENTS)
 
 
 def submission(tau: dict) -> xr.Dataset:
     """A submission from ``{(i, j): array [snapshot, x, y, z]}`` (each τ_ij at its staggered location)."""
+    import torch
+
     out = {}
     for k, name in TAU_NAMES.items():
         a = tau[k].detach().cpu().numpy() if isinstance(tau[k], torch.Tensor) else np.asarray(tau[k])
@@ -76,12 +86,16 @@ def submission(tau: dict) -> xr.Dataset:
 
 
 def tau_of(ds: xr.Dataset) -> dict:
+    import torch
+
     return {k: torch.as_tensor(ds[name].values, dtype=torch.float64) for k, name in TAU_NAMES.items()}
 
 
 def height_correlation(pred: torch.Tensor, true: torch.Tensor) -> np.ndarray:
     """Pearson correlation over (x, z) at every height of every snapshot: [snapshot, level]; NaN
     where the exact τ does not vary (walls), 0 where the prediction does not."""
+    import torch
+
     p = pred - pred.mean(dim=(-3, -1), keepdim=True)
     t = true - true.mean(dim=(-3, -1), keepdim=True)
     num = (p * t).sum(dim=(-3, -1))
@@ -130,13 +144,19 @@ class APriori(Task):
                 .assign_attrs(grid=data.test.attrs["grid"], nu=data.test.attrs["nu"])}
 
     def ops(self, ds: xr.Dataset) -> Ops:
+        from mdbench.systems.channel.physics import Ops
+
         return Ops(les_grid(ds))
 
     def _dissipation(self, ops, fields, tau) -> torch.Tensor:
+        from mdbench.systems.channel import closures
+
         return closures.dissipation(ops, *fields, tau)
 
     def evaluate(self, predictions: xr.Dataset, data: TaskData) -> dict:
         """Per-snapshot quantities behind the metrics (one array per :data:`PER_SNAPSHOT` name) and the figures."""
+        from mdbench.systems.channel import closures
+
         test = data.test
         ops, fields = self.ops(test), velocities(test)
         true, pred = closures.deviatoric(tau_of(test)), closures.deviatoric(tau_of(predictions))
@@ -191,6 +211,8 @@ class APriori(Task):
 
     def engine_items_per_second(self, data: TaskData) -> float:
         """Cells per second of the Smagorinsky closure on the test velocities (torch, this process), best of 3."""
+        from mdbench.systems.channel import closures
+
         ops, fields = self.ops(data.test), velocities(data.test)
         smag = closures.Smagorinsky(ops, float(data.test.attrs["nu"]))
         best = math.inf

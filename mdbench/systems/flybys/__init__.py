@@ -10,7 +10,7 @@ SYSTEM = System(
     tasks={"flybys/encounter": "mdbench.systems.flybys.task:TASK",
            "flybys/sequence": "mdbench.systems.flybys.sequence_task:TASK"},
     models=("mdbench.systems.flybys.references:REFERENCES", "baselines.flybys:MODELS",
-            "baselines.flybys.sequence:SEQUENCE_MODELS"),
+            "baselines.flybys:SEQUENCE_MODELS"),
     figures={"flybys/encounter": "mdbench.systems.flybys.figures:plot_all",
              "flybys/sequence": "mdbench.systems.flybys.figures:plot_sequence"},
 )

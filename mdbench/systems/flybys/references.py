@@ -17,8 +17,8 @@ on the dataset's independent ``reference`` sequences (the sampling-noise floor o
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.flybys import physics, sequence_task
 from mdbench.systems.flybys.dataset import encounters_of, system_params

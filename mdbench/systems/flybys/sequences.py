@@ -19,8 +19,8 @@ import json
 import math
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import DatasetSpec, ShardSpec
 from mdbench.systems.flybys import physics

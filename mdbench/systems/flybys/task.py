@@ -19,9 +19,9 @@ import math
 import time
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.cost import cost_relative

@@ -25,8 +25,7 @@ import numba
 import numpy as np
 import scipy.linalg
 
-#: domain of the exact reference; e^(−V/kT) < 1e-7 outside for A ≥ 2
-DOMAIN = (-1.3, 1.3)
+from mdbench.systems.four_well.domain import DOMAIN
 
 
 @numba.njit(cache=True, inline="always")

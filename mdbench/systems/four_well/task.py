@@ -9,9 +9,9 @@ import functools
 import time
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.estimate import Estimate
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.data.windows import frames_at_lag
@@ -19,13 +19,13 @@ from mdbench.metrics.base import TrajectoryMetric
 from mdbench.metrics.cost import end_to_end_info, end_to_end_speedup, generation_speedup, speedup_info
 from mdbench.metrics.distribution import FreeEnergyRMSE, StationaryJSD
 from mdbench.metrics.kinetics import ImpliedTimescales, TransitionDensityError, TransitionRate
-from mdbench.systems.four_well import physics
 from mdbench.systems.four_well.dataset import FOUR_WELL
+from mdbench.systems.four_well.domain import DOMAIN
 
-FREE_ENERGY_EDGES = np.linspace(*physics.DOMAIN, 101)  # 100 bins, as in the paper's figures
-KINETIC_EDGES = np.linspace(*physics.DOMAIN, 51)  # fixed MSM discretisation for all submissions
+FREE_ENERGY_EDGES = np.linspace(*DOMAIN, 101)  # 100 bins, as in the paper's figures
+KINETIC_EDGES = np.linspace(*DOMAIN, 51)  # fixed MSM discretisation for all submissions
 # p_τ(y|x) is compared on coarser bins: 25² cells keep the estimate's own noise small at 10⁴ frames
-TRANSITION_EDGES = np.linspace(*physics.DOMAIN, 26)
+TRANSITION_EDGES = np.linspace(*DOMAIN, 26)
 N_TIMESCALES = 3
 SPEEDUP = speedup_info("Brownian-dynamics")
 END_TO_END = end_to_end_info("Brownian-dynamics")
@@ -53,17 +53,20 @@ class FourWellPropagator(Task):
     spec = FOUR_WELL
     summary = "synthetic trajectory at lag τ vs the exact transfer operator"
     declared_metrics = METRICS
-    primary_metric = "free_energy_rmse"
+    # the free energy is solved (see board_note); the kernel p_τ(y|x) is what a propagator is and still separates
+    primary_metric = "transition_density_error"
     item_units = "frames (generated positions, one every τ)"
     cost = CostModel("Brownian dynamics (numba)", "frames", ratio_metric="generation_speedup",
                      engine_models=("brownian-dynamics",))
     error_note = "standard error from 10 contiguous blocks of the trajectory"
     board_note = ("The free-energy floor is reached: the MSM baseline matches the exact propagator within one "
-                  "standard error on `small` (0.0914 ± 0.014 vs 0.0846 ± 0.016 kT, n = 10 blocks). Models are "
-                  "told apart by the kinetics (t1, the transition density and the well-to-well rates) and by "
-                  "their cost at equal error (`generation_speedup`, `end_to_end_speedup`).")
+                  "standard error on `small` (0.0914 ± 0.014 vs 0.0846 ± 0.016 kT, n = 10 blocks), so the board "
+                  "is sorted by the transition density p_τ(y|x), the whole kernel a propagator must learn (MSM "
+                  "0.0479 ± 0.0019 vs MDN 0.0536 ± 0.0019, 2.1 combined standard errors apart). Models are also "
+                  "told apart by t1, the well-to-well rates and their cost at equal error "
+                  "(`generation_speedup`, `end_to_end_speedup`).")
     leaderboard_columns = (
-        "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error", "transition_density_error",
+        "transition_density_error", "free_energy_rmse", "stationary_jsd", "t1", "t1_rel_error",
         "well_transition_rate_rel_error", "generation_speedup", "end_to_end_speedup",
     )
 
@@ -75,8 +78,10 @@ class FourWellPropagator(Task):
 
     @functools.lru_cache(maxsize=8)
     def _exact(self, a: float, lag: float) -> dict:
+        from mdbench.systems.four_well import physics  # numba: imported to score, not to declare or list the task
+
         exact = physics.exact_propagator(a)
-        basin_edges = np.array([physics.DOMAIN[0], *exact.barriers(), physics.DOMAIN[1]])
+        basin_edges = np.array([DOMAIN[0], *exact.barriers(), DOMAIN[1]])
         kin_p = exact.coarse_stationary(KINETIC_EDGES)
         kin_t = exact.coarse_transfer(KINETIC_EDGES, lag)
         basin_p = exact.coarse_stationary(basin_edges)
@@ -126,6 +131,8 @@ class FourWellPropagator(Task):
 
     def engine_items_per_second(self, data: TaskData) -> float:
         """Brownian-dynamics frames (one per τ) per second, on this machine, now."""
+        from mdbench.systems.four_well import physics
+
         config = data.config
         n = min(frames_at_lag(config), 20_000)
         kwargs = dict(a=config["potential_prefactor"], dt=config["dt"], save_every=config["lag"],

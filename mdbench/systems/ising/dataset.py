@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import SPLITS, DatasetSpec, ShardSpec
 

@@ -16,9 +16,9 @@ import math
 import time
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.metrics.regression import extensive_errors, missing, regression_info
@@ -78,18 +78,20 @@ class IsingEnergy(Task):
     spec = ISING
     summary = "total energy of 2D Ising configurations, 8×8 and transferred to 16…256 without retraining"
     declared_metrics = METRICS
-    primary_metric = "mae_per_spin_8"
+    # the 8×8 energy is solved by a linear fit on the bond sum (see board_note); transfer still separates
+    primary_metric = "mae_per_spin_128"
     item_units = "spins (Σ over the predicted configurations of L² spins)"
     cost = CostModel("the exact Hamiltonian (numpy)", "spins", ratio_metric="cost_vs_hamiltonian", ratio="cost",
                      speed_metric="inference_spins_per_second", engine_models=("hamiltonian",))
     board_note = ("The energy is solved by its own Hamiltonian: a linear fit of E on the nearest-neighbour bond sum "
                   "Σ s_i s_j reproduces every test energy (MAE 5.3e-15 J per spin on `small`, n = 4 500 "
                   "configurations; see the card). A learned model is measured by what it learns without being "
-                  "given the bond structure: transfer to larger lattices without retraining (`mae_per_spin_128`, "
-                  "`mae_per_spin_256`), the heat capacity it implies (`cv_curve_rmse`), and its speed against the "
+                  "given the bond structure, so the board is sorted by transfer to 128×128 without retraining "
+                  "(`mae_per_spin_128`; a model that cannot transfer is n/a and ranks last); beside it stand "
+                  "`mae_per_spin_256`, the heat capacity it implies (`cv_curve_rmse`) and its speed against the "
                   "exact Hamiltonian at equal error (`inference_spins_per_second`).")
     leaderboard_columns = (
-        "mae_per_spin_8", "median_ae_per_spin_8", "mae_total_8", "mae_per_spin_128", "mae_total_128",
+        "mae_per_spin_128", "mae_total_128", "mae_per_spin_8", "median_ae_per_spin_8", "mae_total_8",
         "mae_per_spin_256", "cv_curve_rmse", "cv_peak_temperature", "inference_spins_per_second",
     )
 

@@ -14,8 +14,8 @@ import json
 from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import DatasetSpec, ShardSpec
 from mdbench.data.platforms import openmm_platforms

@@ -30,11 +30,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.atomic import write_text_atomic
 from mdbench.core.errors import MdbenchError, unknown
 from mdbench.core.estimate import MIN_INDEPENDENT
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import DatasetSpec, ShardSpec
 from mdbench.data import store

@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.md_forecast.task import forecast_dataset
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.spec import DatasetSpec
 from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract

@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.particle_events.task import DECAY_TASK, TT_TASK, Z_TASK, EventGenerate, submission
 

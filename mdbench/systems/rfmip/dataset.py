@@ -25,8 +25,8 @@ import math
 from functools import lru_cache
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import SPLITS, DatasetSpec, ShardSpec
 from mdbench.systems.rfmip import physics

@@ -39,16 +39,16 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.errors import MdbenchError
+from mdbench.core.lazy import xr
 from mdbench.systems.rfmip import physics
 
 #: dry-air gas constant (J kg⁻¹ K⁻¹)
 R_DRY = 287.04
 #: a gas-optics function: the layer state (the ``rfmip/gas-optics`` prediction input variables) → the four
 #: optical properties (n, L, G) of :data:`mdbench.systems.rfmip.dataset.PROPERTIES`
-GasOpticsFn = Callable[[xr.Dataset], dict]
+GasOpticsFn = Callable[["xr.Dataset"], dict]
 
 
 class RceError(MdbenchError):

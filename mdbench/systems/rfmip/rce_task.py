@@ -27,9 +27,9 @@ import json
 import math
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import CostModel, ModelEntry, PredictionContract, Task, TaskData, TrainingReport, \
     VariableContract

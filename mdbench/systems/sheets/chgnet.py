@@ -12,9 +12,9 @@ import functools
 import warnings
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.errors import MdbenchError
+from mdbench.core.lazy import xr
 
 #: z edge of CHGNet's cell (Å)
 VACUUM = 20.0

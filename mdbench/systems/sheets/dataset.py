@@ -20,8 +20,8 @@ import json
 import math
 
 import numpy as np
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import SPLITS, DatasetSpec, ShardSpec
 from mdbench.systems.sheets import physics

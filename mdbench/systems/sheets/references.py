@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.systems.sheets import physics
 from mdbench.systems.sheets.physics import composition

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.estimate import Estimate, MetricInfo
+from mdbench.core.lazy import xr
 from mdbench.core.task import CostModel, TaskData
 from mdbench.systems.sheets import task as v1
 from mdbench.systems.sheets.dataset import SHEETS_GFN2

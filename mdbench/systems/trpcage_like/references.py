@@ -12,8 +12,8 @@
 
 from __future__ import annotations
 
-import xarray as xr
 
+from mdbench.core.lazy import xr
 from mdbench.core.task import ModelEntry, TaskData
 from mdbench.data.windows import frames_at_lag
 from mdbench.systems.trpcage_like.task import TASK, at_lag, submission

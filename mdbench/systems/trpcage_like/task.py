@@ -22,9 +22,9 @@ import math
 import time
 
 import numpy as np
-import xarray as xr
 
 from mdbench.core.estimate import Estimate
+from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig
 from mdbench.core.task import CostModel, PredictionContract, Task, TaskData, VariableContract
 from mdbench.data.windows import frames_at_lag, lag_frames
