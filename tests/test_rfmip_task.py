@@ -135,15 +135,25 @@ def test_mlp_runs_end_to_end_on_tiny(scored, mlp):
 @pytest.mark.benchmark(group="rfmip gas optics")
 def test_mlp_is_at_least_5x_faster_than_rrtmgp_gas_optics(scored, mlp, benchmark):
     """Goal of the issue (paper: ≈ 5×): the eight MLPs against jax-rrtmgp's gas optics (compiled,
-    the same columns, one thread, best of 3), measured in this process."""
+    the same columns, one thread, best of 5 interleaved pairs), measured in this process."""
     task, data, _, _ = scored
     model, visible = mlp
     optics = gas_optics(data.config["chunk"])
     profs = physics.Profiles.concat([profiles_of(visible.inputs[s]) for s in ("test", EXTRA_SPLIT)])
+    import torch
+
     optics.compute(profs)  # compiled already by the dataset; make sure
-    best = min(_timed(optics.compute, profs) for _ in range(3))
-    benchmark.pedantic(model.predict, args=(visible,), kwargs={"seed": 0}, rounds=3, iterations=1)
-    ratio = best / benchmark.stats.stats.min
+    # the MLPs on one torch thread like the yardstick, interleaved: on a busy machine a second thread
+    # spin-waits for a core that is not free (issue 23) and a slow spell then hits both alike
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        pairs = [(_timed(optics.compute, profs), _timed(lambda: model.predict(visible, seed=0))) for _ in range(5)]
+        benchmark.pedantic(model.predict, args=(visible,), kwargs={"seed": 0}, rounds=1, iterations=1)
+    finally:
+        torch.set_num_threads(before)
+    best = min(p[0] for p in pairs)
+    ratio = best / min([p[1] for p in pairs] + [benchmark.stats.stats.min])
     benchmark.extra_info["rrtmgp_seconds"] = best
     benchmark.extra_info["speedup"] = ratio
     assert ratio >= 5.0, f"MLP only {ratio:.1f}× faster than RRTMGP's gas optics"
