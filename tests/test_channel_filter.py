@@ -115,3 +115,19 @@ def test_shards_are_pure_with_or_without_restart_files(tmp_path, monkeypatch):
     for ds in (again, resumed):
         for name in direct.data_vars:
             np.testing.assert_array_equal(ds[name].values, direct[name].values)
+
+
+def test_a_dns_that_blows_up_is_one_error_from_the_child_process(tmp_path, monkeypatch):
+    """The DNS runs in a child process (MKL's CPU-independent branch); a run that blows up comes back as a
+    FloatingPointError in the parent, and a custom config reaches the child intact."""
+    import dataclasses
+
+    from mdbench.core.params import Param
+
+    monkeypatch.setenv("MDBENCH_HOME", str(tmp_path))
+    cfg = CHANNEL.config("tiny")
+    dt = cfg.params["dt"]
+    unstable = dataclasses.replace(cfg, params={**cfg.params, "dt": Param(0.5, dt.units, dt.description)})  # CFL ≈ 2
+    with pytest.raises(FloatingPointError, match="blew up"):
+        run.flow_at(unstable, 40, progress=False)
+    assert run.restart_dir(unstable) != run.restart_dir(cfg)  # its own restart files, never the stable run's

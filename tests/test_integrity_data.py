@@ -146,11 +146,42 @@ def test_channel_hashes_do_not_depend_on_the_torch_thread_count(tmp_path, monkey
     assert json.loads((path / "manifest.json").read_text())["versions"]["torch_threads"] == "1"
 
 
+def test_channel_hashes_do_not_depend_on_mkls_code_path(tmp_path):
+    """MKL (torch's FFTs and matrix products) picks its code path by CPU unless MKL_CBWR fixes it, and only when
+    it starts: before 1.1.0, `small` made on this AMD EPYC differed from the Intel record, and tiny under
+    MKL_CBWR=COMPATIBLE differed from tiny without it. The DNS now runs on the COMPATIBLE branch (same results on
+    every x86-64 CPU, Intel's CNR documentation) whatever the process was started with."""
+    import subprocess
+    import sys
+
+    committed = _committed("channel", "channel", "tiny")
+    for branch in ("", "AVX2", "COMPATIBLE"):
+        home = tmp_path / (branch or "unset")
+        env = {**os.environ, "MDBENCH_HOME": str(home), "MKL_CBWR": branch}
+        subprocess.run([sys.executable, "-m", "mdbench.cli", "data", "generate", "channel", "--config", "tiny", "--quiet"],
+                       env=env, check=True, capture_output=True)
+        path = home / "channel" / committed["version"] / "tiny"
+        assert _split_hashes(path) == {k: v["sha256"] for k, v in committed["splits"].items()}, branch
+    assert json.loads((path / "manifest.json").read_text())["versions"]["mkl_cbwr"] == "COMPATIBLE"
+
+
+def test_steered_md_generates_its_committed_record_on_the_reference_platform(tiny_smd, session_home):
+    """ala100-smd 0.1.0 ran on OpenMM's CPU platform, whose AVX/AVX2 kernels are chosen by CPU: `small` made on
+    an AMD EPYC differed from the record in every split. 0.2.0 generates on the Reference platform by default
+    and this machine's copy must be the recorded data."""
+    spec = catalog.dataset("ala100-smd")
+    assert spec.platforms[0] == "Reference"
+    committed = _committed("md_forecast", "ala100-smd", "tiny")
+    path = session_home / "ala100-smd" / spec.version / "tiny"
+    assert committed["version"] == spec.version and committed["platform"] == "Reference"
+    assert _split_hashes(path) == {k: v["sha256"] for k, v in committed["splits"].items()}
+
+
 def test_channel_numerics_are_part_of_the_shard_key(monkeypatch):
     spec = catalog.dataset("channel")
     cfg = spec.config("tiny")
     key = store._shard_key(spec, cfg)
-    monkeypatch.setattr(type(spec), "numerics", {"torch_threads": 2})
+    monkeypatch.setattr(type(spec), "numerics", {**spec.numerics, "torch_threads": 2})
     assert store._shard_key(spec, cfg) != key
 
 

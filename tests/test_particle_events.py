@@ -13,7 +13,7 @@ import torch
 from scipy.stats import kstest
 
 from mdbench import catalog
-from mdbench.core.errors import SubmissionError
+from mdbench.core.errors import MdbenchError, SubmissionError
 from mdbench.data import store
 from mdbench.systems.particle_events import physics
 from mdbench.systems.particle_events.dataset import TWO_BODY
@@ -257,13 +257,63 @@ def test_b_vae_samples_from_its_buffer(decay):
     visible = DECAY_TASK.data_for(decay, "model")
     model = VAE(DECAY_TASK, buffer=True).fit(visible, seed=0, progress=False)
     assert model.mu.shape == (decay.train.sizes["event"], len(DECAY_TASK.features))
-    model.sigma = torch.zeros_like(model.sigma)
+    model.sigma, model.offset = torch.zeros_like(model.sigma), 0.0
     pred = model.predict(visible, seed=1)
     with torch.no_grad():
         decoded = model.net.dec(model.mu).numpy() * model.std + model.mean
     rows = np.column_stack([pred[f].values for f in DECAY_TASK.features])
     dist = np.min(np.linalg.norm(rows[:50, None, :] - decoded[None, :, :], axis=2), axis=1)
     assert dist.max() < 1e-3
+
+
+def test_b_vae_offset_is_chosen_on_the_validation_split(decay):
+    """The buffer offset γ comes from the declared grid: the smallest γ whose classifier AUC (the task's primary
+    metric) of generated against validation events is within one standard error of the lowest, recorded in
+    the submission and its details; predict smears with σᵢ + γ, not σᵢ alone."""
+    from baselines.particle_events import OFFSETS
+    from baselines.particle_events.models import VAE
+
+    assert DECAY_TASK.primary_metric == "classifier_auc"  # the metric choose_offset scores with
+    visible = DECAY_TASK.data_for(decay, "model")
+    model = catalog.models(DECAY_TASK.name)["b-vae"].factory().fit(visible, seed=0, progress=False)
+    assert model.offsets == OFFSETS and len(OFFSETS) > 1
+    scores, stderr = model.offset_scores, model.offset_stderr
+    assert len(scores) == len(stderr) == len(OFFSETS) and all(0.0 <= a <= 1.0 for a in scores)
+    # the smallest γ within one standard error of the lowest validation AUC
+    best = int(np.argmin(scores))
+    assert model.offset == min(o for o, a in zip(OFFSETS, scores) if a <= scores[best] + stderr[best])
+    pred = model.predict(visible, seed=0)
+    details = DECAY_TASK.details(pred, decay)["buffer_offset"]
+    assert details["gamma"] == model.offset and details["grid"] == list(OFFSETS)
+    assert details["val_classifier_auc"] == pytest.approx(scores)
+    assert details["val_classifier_auc_stderr"] == pytest.approx(stderr)
+    # the scores measure the validation match: a γ far wider than the buffer (100× the σᵢ) is told apart
+    wide = VAE(DECAY_TASK, buffer=True, offsets=(0.0, 3.0)).fit(visible, seed=0, progress=False)
+    assert wide.offset == 0.0 and wide.offset_scores[1] > wide.offset_scores[0] + 0.1
+    # predict decodes z = μᵢ + α (σᵢ + γ) ε: with σᵢ = 0.01 and γ = 0.2, z − μᵢ has std 0.21 (α = 1)
+    model.sigma, model.offset = torch.full_like(model.sigma, 0.01), 0.2
+    n = decay.config["test_events"]
+    z = model.buffer_latent(n, torch.Generator().manual_seed(3), 0.2)
+    i = torch.randint(len(model.mu), (n,), generator=torch.Generator().manual_seed(3))
+    assert float((z - model.mu[i]).std()) == pytest.approx(0.21, rel=0.03)
+    with torch.no_grad():
+        expected = model.raw(model.net.dec(z))
+    rows = np.column_stack([model.predict(visible, seed=3)[f].values for f in DECAY_TASK.features])
+    np.testing.assert_allclose(rows, expected, rtol=1e-6, atol=1e-6)
+    with pytest.raises(MdbenchError, match="non-empty grid"):
+        VAE(DECAY_TASK, buffer=True, offsets=())
+
+
+def test_auc_standard_error():
+    """Hanley & McNeil's standard error: √((n₁ + n₂ + 1)/(12 n₁ n₂)) at AUC 0.5, 0 at a perfect AUC, and at
+    0.9 with 50 + 50 examples by hand: Q₁ = 0.9/1.1, Q₂ = 1.62/1.9, variance (0.09 + 49 (Q₁ − 0.81) +
+    49 (Q₂ − 0.81))/2500 = 0.0010319, standard error 0.03212."""
+    from baselines.particle_events.models import auc_stderr
+
+    assert auc_stderr(0.5, 2500, 2500) == pytest.approx(math.sqrt(5001 / (12 * 2500 * 2500)))
+    assert auc_stderr(1.0, 2500, 2500) == 0.0
+    assert auc_stderr(0.9, 50, 50) == pytest.approx(0.03212, abs=1e-5)
+    assert math.isnan(auc_stderr(math.nan, 10, 10))
 
 
 # --- figures and the system check ---------------------------------------------------------------------------

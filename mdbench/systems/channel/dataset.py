@@ -19,7 +19,7 @@ import numpy as np
 from mdbench.core.lazy import xr
 from mdbench.core.params import DatasetConfig, Param
 from mdbench.core.spec import DatasetSpec, ShardSpec
-from mdbench.systems.channel.numerics import TORCH_THREADS
+from mdbench.systems.channel.numerics import MKL_BRANCH, TORCH_THREADS
 
 SPLIT_ORDER = ("train", "val", "test")
 
@@ -52,12 +52,12 @@ def _config(name: str, description: str, *, seed: int, re_bulk: float, lx: float
 
 class ChannelDataset(DatasetSpec):
     name = "channel"
-    version = "1.0.0"
+    version = "1.1.0"
     summary = "turbulent channel DNS filtered to an LES grid, exact subgrid fluxes (Stoffer et al. 2021)"
     shard_dim = "snapshot"
     work_units = "steps"
     #: numerics the generator fixes, part of the store's shard key (a shard of other numerics is made again)
-    numerics = {"torch_threads": TORCH_THREADS}
+    numerics = {"torch_threads": TORCH_THREADS, "mkl_cbwr": MKL_BRANCH}
     configs = {
         "tiny": _config("tiny", "a perturbed laminar flow on a 16×16×8 grid, for tests", seed=21,
                         re_bulk=2800.0, lx=2 * math.pi, lz=math.pi, n=(16, 16, 8), stretch=1.6, dt=0.05,
@@ -115,7 +115,7 @@ class ChannelDataset(DatasetSpec):
     def engine_versions(self) -> dict[str, str]:
         import torch
 
-        return {"torch": torch.__version__, "torch_threads": str(TORCH_THREADS),
+        return {"torch": torch.__version__, "torch_threads": str(TORCH_THREADS), "mkl_cbwr": MKL_BRANCH,
                 "engine": "mdbench.systems.channel.physics (MicroHH numerics: 2nd-order staggered FD, RK3, FFT+direct "
                           "pressure solve), float64, CPU"}
 

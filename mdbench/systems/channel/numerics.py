@@ -6,6 +6,12 @@ locations (the solver, :mod:`mdbench.systems.channel.physics`, re-exports them).
 #: the numerics): the committed hashes were made on one
 TORCH_THREADS = 1
 
+#: MKL's conditional-numerical-reproducibility branch for the DNS (``MKL_CBWR``): torch's FFTs and matrix products
+#: on x86 are MKL's, whose default code path is picked per CPU (an AMD EPYC and the Intel machine of the 1.0.0
+#: record give other bits for `small`); "COMPATIBLE" is Intel's documented branch that gives the same results on
+#: every x86-64 CPU. MKL reads it once, when it starts, so the DNS runs in a child process started with it
+MKL_BRANCH = "COMPATIBLE"
+
 COMPONENTS = ("u", "v", "w")
 #: staggered location of each flux τ_ij (and F_ij): (x dim, y dim, z dim) names
 LOCATIONS = {

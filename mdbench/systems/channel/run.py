@@ -14,6 +14,11 @@ earlier one, with one line on stderr, so a damaged cache never reaches a dataset
 included).  The bytes depend on torch's intra-op thread count (reductions are split per thread), so
 the DNS and the filter run on :data:`TORCH_THREADS` threads whatever the process uses
 (:func:`fixed_threads`); the count is in the sidecars, the shard key and the manifest's versions.
+
+CPU independence: the DNS's FFTs and matrix products are MKL's, whose default code path depends on the CPU, and
+MKL fixes its path once, when it starts. So the DNS steps always run in a child process started with
+``MKL_CBWR=``:data:`MKL_BRANCH` (:func:`advance`, this module's ``__main__``), which leaves its state as restart
+files; :func:`flow_at` reads the checked restart file.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import subprocess
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -32,9 +40,9 @@ from tqdm.auto import tqdm
 
 from mdbench.core.atomic import write_text_atomic
 from mdbench.core.hashing import plain, sha256_file
-from mdbench.core.params import DatasetConfig
+from mdbench.core.params import DatasetConfig, Param
 from mdbench.data.store import home
-from mdbench.systems.channel.numerics import TORCH_THREADS
+from mdbench.systems.channel.numerics import MKL_BRANCH, TORCH_THREADS
 from mdbench.systems.channel.physics import Channel, Grid, mkm_profile_on
 
 #: parameters the DNS trajectory depends on (the filter and the splits do not change it)
@@ -64,7 +72,7 @@ def steps_of(config: DatasetConfig, time: float) -> int:
 
 
 def _restart_params(config: DatasetConfig) -> dict:
-    return {k: config[k] for k in FLOW_PARAMS} | {"seed": config.seed, "solver": 1}
+    return {k: config[k] for k in FLOW_PARAMS} | {"seed": config.seed, "solver": 1, "mkl_cbwr": MKL_BRANCH}
 
 
 def restart_dir(config: DatasetConfig) -> Path:
@@ -116,12 +124,73 @@ def _checked_restart(folder: Path, step: int, config: DatasetConfig) -> bool:
 
 
 def flow_at(config: DatasetConfig, step: int, *, device: str = "cpu", progress: bool = True) -> Channel:
-    """The DNS at RK3 step ``step`` of ``config``'s run, resumed from the latest verified restart before it."""
+    """The DNS at RK3 step ``step`` of ``config``'s run, read from its checked restart file; a step not yet
+    computed is computed first by a child process on MKL's CPU-independent branch (see the module docstring)."""
+    folder = restart_dir(config)
+    path = folder / f"s{step:09d}.npz"
+    if not (path.is_file() and _checked_restart(folder, step, config)):
+        _advance_in_child(config, step, device, progress)
+        if not (path.is_file() and _checked_restart(folder, step, config)):
+            raise RuntimeError(f"the channel DNS child left no valid restart file {path}")
     with fixed_threads():
-        return _flow_at(config, step, device=device, progress=progress)
+        ch = Channel(grid_of(config), config["re_bulk"], device=device)
+        with np.load(path) as f:
+            ch.set_state(f["u"], f["v"], f["w"], float(f["time"]))
+    if not math.isfinite(ch.kinetic_energy()):
+        raise FloatingPointError(f"the channel DNS of config {config.name!r} blew up; lower dt")
+    return ch
 
 
-def _flow_at(config: DatasetConfig, step: int, *, device: str, progress: bool) -> Channel:
+#: the DNS child process of this process (started on first need, reused: a torch import costs ~2 s)
+_child: subprocess.Popen | None = None
+_child_lock = threading.Lock()
+
+
+def _advance_in_child(config: DatasetConfig, step: int, device: str, progress: bool) -> None:
+    """Run :func:`advance` in ``python -m mdbench.systems.channel.run`` started with ``MKL_CBWR=MKL_BRANCH``. The
+    child draws its progress bar on this process's stderr and answers each request with one JSON line."""
+    global _child
+    request = json.dumps({"config": {**config.to_record(), "description": config.description}, "step": step,
+                          "device": device, "progress": progress, "home": str(home())}) + "\n"
+    with _child_lock:
+        if _child is None or _child.poll() is not None:
+            _child = subprocess.Popen([sys.executable, "-m", "mdbench.systems.channel.run"], text=True,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      env={**os.environ, "MKL_CBWR": MKL_BRANCH})
+        try:
+            _child.stdin.write(request)
+            _child.stdin.flush()
+            reply = _child.stdout.readline()
+        except BrokenPipeError:
+            reply = ""
+    if not reply:
+        raise RuntimeError(f"the channel DNS child process ended (exit {_child.wait()}); see its output above")
+    failure = json.loads(reply)
+    if failure is None:
+        return
+    if failure["type"] == "FloatingPointError":
+        raise FloatingPointError(failure["message"])
+    if failure["type"] == "OSError":
+        raise OSError(failure["errno"], failure["message"], failure["filename"])
+    raise RuntimeError(f"the channel DNS child process failed: {failure['type']}: {failure['message']}")
+
+
+def _config_from_record(record: dict) -> DatasetConfig:
+    """Inverse of ``DatasetConfig.to_record`` (plus its description), for the child."""
+    params = {k: Param(tuple(p["value"]) if isinstance(p["value"], list) else p["value"], p["units"],
+                       p["description"]) for k, p in record["params"].items()}
+    return DatasetConfig(record["config"], record["description"], params, record["seed"], tuple(record["notes"]))
+
+
+def advance(config: DatasetConfig, step: int, *, device: str = "cpu", progress: bool = True) -> None:
+    """Compute ``config``'s run up to ``step`` from the latest verified restart before it, leaving restart files
+    on the way and at ``step``. Bit-reproducible on any x86-64 CPU only in a process whose MKL started on
+    :data:`MKL_BRANCH`, which is why :func:`flow_at` calls it in a child."""
+    with fixed_threads():
+        _advance(config, step, device=device, progress=progress)
+
+
+def _advance(config: DatasetConfig, step: int, *, device: str, progress: bool) -> None:
     grid = grid_of(config)
     ch = Channel(grid, config["re_bulk"], device=device)
     folder = restart_dir(config)
@@ -138,6 +207,8 @@ def _flow_at(config: DatasetConfig, step: int, *, device: str, progress: bool) -
         ch.initialise(config.seed, amplitude=config["perturbation"], u_profile=mkm_profile_on(grid.y))
         start = 0
     todo = step - start
+    if not todo and not done:  # the initial state itself (a spin-up shorter than one step)
+        _save(folder / f"s{step:09d}.npz", ch, step, config)
     if todo:
         # a restart file at every snapshot time on the way (the spin-up is the first stretch)
         spin, interval = steps_of(config, config["spinup_time"]), steps_of(config, config["snapshot_interval"])
@@ -152,6 +223,27 @@ def _flow_at(config: DatasetConfig, step: int, *, device: str, progress: bool) -
                 at = stop
         finally:
             bar.close()
-    if not math.isfinite(ch.kinetic_energy()):
-        raise FloatingPointError(f"the channel DNS of config {config.name!r} blew up; lower dt")
-    return ch
+
+
+def _child_main() -> int:
+    """Serve :func:`_advance_in_child`: one JSON request per line on stdin, one JSON line back (null: done)."""
+    try:
+        for line in sys.stdin:
+            request = json.loads(line)
+            os.environ["MDBENCH_HOME"] = request["home"]
+            failure = None
+            try:
+                advance(_config_from_record(request["config"]), int(request["step"]), device=request["device"],
+                        progress=request["progress"])
+            except OSError as e:
+                failure = {"type": "OSError", "errno": e.errno, "message": e.strerror or str(e), "filename": e.filename}
+            except Exception as e:  # noqa: BLE001 - reported to the parent in one line, which re-raises it
+                failure = {"type": type(e).__name__, "message": str(e)}
+            print(json.dumps(failure, default=str), flush=True)
+    except KeyboardInterrupt:  # the parent got it too and says so
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main())

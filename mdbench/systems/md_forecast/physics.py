@@ -12,6 +12,7 @@ forecasting paper (Gupta et al. 2020) and NAMD.
 from __future__ import annotations
 
 import functools
+import random
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,7 +89,7 @@ def alanine_helix(n_res: int, setup: MDSetup) -> app.Modeller:
                 positions.append(r[name])
     top.createStandardBonds()
     modeller = app.Modeller(top, np.array(positions) * 0.1 * unit.nanometer)
-    modeller.addHydrogens(_forcefield(setup.forcefield))
+    add_hydrogens(modeller, setup)
     return modeller
 
 
@@ -103,8 +104,22 @@ def adenylate_kinase(setup: MDSetup) -> app.Modeller:
     pdb = app.PDBFile(PDB_small)
     modeller = app.Modeller(pdb.topology, pdb.positions)
     modeller.delete([a for a in modeller.topology.atoms() if a.element is app.element.hydrogen])
-    modeller.addHydrogens(_forcefield(setup.forcefield), pH=7.0)
+    add_hydrogens(modeller, setup)
     return modeller
+
+
+def add_hydrogens(modeller: app.Modeller, setup: MDSetup) -> None:
+    """OpenMM's ``Modeller.addHydrogens`` (pH 7), made a pure function of the structure: it drops the new
+    hydrogens at positions drawn from Python's global, unseeded ``random`` and relaxes them on the default
+    (fastest, multi-threaded) platform, so two runs built different proteins and the md-forecast data was not
+    reproducible even on one machine. Here the draws come from a fixed seed (the caller's ``random`` state is
+    restored) and the relaxation runs on the Reference platform."""
+    state = random.getstate()
+    random.seed(0)
+    try:
+        modeller.addHydrogens(_forcefield(setup.forcefield), pH=7.0, platform=mm.Platform.getPlatformByName("Reference"))
+    finally:
+        random.setstate(state)
 
 
 def ca_indices(topology: app.Topology) -> np.ndarray:

@@ -241,6 +241,17 @@ class EventGenerate(Task):
             out["reconstruction_test"] = {**recon, "units": "1 (MSE of standardised features)",
                                           "note": "Otten et al.'s test: autoencoder reconstruction error of held-out "
                                                   "events vs uniform noise in the training box (reported by the model)"}
+        if "buffer_offset" in predictions.attrs:  # the B-VAE's γ and the validation scores that chose it
+            out["buffer_offset"] = {
+                "gamma": float(predictions.attrs["buffer_offset"]),
+                "grid": [float(v) for v in np.atleast_1d(predictions.attrs["buffer_offset_grid"])],
+                "val_classifier_auc": [float(v) for v in np.atleast_1d(predictions.attrs["buffer_offset_val_auc"])],
+                "val_classifier_auc_stderr": [float(v) for v in
+                                              np.atleast_1d(predictions.attrs["buffer_offset_val_auc_stderr"])],
+                "units": {"gamma": "1 (latent units)", "grid": "1 (latent units)", "val_classifier_auc": "1",
+                          "val_classifier_auc_stderr": "1"},
+                "note": "reported by the model: the smallest γ of the grid whose classifier AUC (its generated events "
+                        "against the validation split) is within one standard error of the lowest"}
         return out
 
     def targets(self, data: TaskData) -> dict:
