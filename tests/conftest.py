@@ -16,6 +16,17 @@ def session_home(tmp_path_factory):
     return tmp_path_factory.mktemp("mdbench_home")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(session_home, tmp_path_factory):
+    """The same isolation for module- and session-scoped fixtures, which run before any test's
+    :func:`isolated_store`: without it they read the user's own ~/.cache/mdbench (and passed only on a
+    machine whose cache held the dataset) and could record into the repository's boards."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MDBENCH_HOME", str(session_home))
+        mp.setenv("MDBENCH_LEADERBOARDS", str(tmp_path_factory.mktemp("session_leaderboards")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def isolated_store(session_home, tmp_path, monkeypatch):
     """Datasets go to a per-session cache; leaderboards to a per-test directory (never the repo's)."""
