@@ -29,6 +29,12 @@ class Param:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
         return {"value": value, "units": self.units, "description": self.description}
 
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Param:
+        """Inverse of :meth:`to_record` (a list value comes back as a tuple)."""
+        value = tuple(record["value"]) if isinstance(record["value"], list) else record["value"]
+        return cls(value, record["units"], record["description"])
+
 
 @dataclass(frozen=True)
 class DatasetConfig:
@@ -51,3 +57,9 @@ class DatasetConfig:
             "params": {k: p.to_record() for k, p in self.params.items()},
             "notes": list(self.notes),
         }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any], description: str) -> DatasetConfig:
+        """Inverse of :meth:`to_record`, which does not carry the description."""
+        return cls(record["config"], description, {k: Param.from_record(p) for k, p in record["params"].items()},
+                   record["seed"], tuple(record["notes"]))

@@ -40,7 +40,7 @@ from tqdm.auto import tqdm
 
 from mdbench.core.atomic import write_text_atomic
 from mdbench.core.hashing import plain, sha256_file
-from mdbench.core.params import DatasetConfig, Param
+from mdbench.core.params import DatasetConfig
 from mdbench.data.store import home
 from mdbench.systems.channel.numerics import MKL_BRANCH, TORCH_THREADS
 from mdbench.systems.channel.physics import Channel, Grid, mkm_profile_on
@@ -150,7 +150,7 @@ def _advance_in_child(config: DatasetConfig, step: int, device: str, progress: b
     """Run :func:`advance` in ``python -m mdbench.systems.channel.run`` started with ``MKL_CBWR=MKL_BRANCH``. The
     child draws its progress bar on this process's stderr and answers each request with one JSON line."""
     global _child
-    request = json.dumps({"config": {**config.to_record(), "description": config.description}, "step": step,
+    request = json.dumps({"config": config.to_record(), "description": config.description, "step": step,
                           "device": device, "progress": progress, "home": str(home())}) + "\n"
     with _child_lock:
         if _child is None or _child.poll() is not None:
@@ -173,13 +173,6 @@ def _advance_in_child(config: DatasetConfig, step: int, device: str, progress: b
     if failure["type"] == "OSError":
         raise OSError(failure["errno"], failure["message"], failure["filename"])
     raise RuntimeError(f"the channel DNS child process failed: {failure['type']}: {failure['message']}")
-
-
-def _config_from_record(record: dict) -> DatasetConfig:
-    """Inverse of ``DatasetConfig.to_record`` (plus its description), for the child."""
-    params = {k: Param(tuple(p["value"]) if isinstance(p["value"], list) else p["value"], p["units"],
-                       p["description"]) for k, p in record["params"].items()}
-    return DatasetConfig(record["config"], record["description"], params, record["seed"], tuple(record["notes"]))
 
 
 def advance(config: DatasetConfig, step: int, *, device: str = "cpu", progress: bool = True) -> None:
@@ -233,8 +226,8 @@ def _child_main() -> int:
             os.environ["MDBENCH_HOME"] = request["home"]
             failure = None
             try:
-                advance(_config_from_record(request["config"]), int(request["step"]), device=request["device"],
-                        progress=request["progress"])
+                config = DatasetConfig.from_record(request["config"], request["description"])
+                advance(config, int(request["step"]), device=request["device"], progress=request["progress"])
             except OSError as e:
                 failure = {"type": "OSError", "errno": e.errno, "message": e.strerror or str(e), "filename": e.filename}
             except Exception as e:  # noqa: BLE001 - reported to the parent in one line, which re-raises it
