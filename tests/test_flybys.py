@@ -24,11 +24,9 @@ ENERGY_TOLERANCE = 1e-8
 
 
 @pytest.fixture(scope="module")
-def tiny(generate_once, session_home):
+def tiny(generate_once):
     generate_once("flybys")
-    with pytest.MonkeyPatch.context() as mp:  # the module fixture runs before the per-test store is set
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        return store.load_task_data(catalog.task("flybys/encounter"), FLYBYS.config("tiny"))
+    return store.load_task_data(catalog.task("flybys/encounter"), FLYBYS.config("tiny"))
 
 
 def test_rebound_conserves_energy_on_every_stored_flyby(tiny):

@@ -20,11 +20,9 @@ SYSTEM = dict(m_host=1.0, m_planet=physics.M_JUPITER, a_planet=5.2)
 
 
 @pytest.fixture(scope="module")
-def tiny(generate_once, session_home):
+def tiny(generate_once):
     generate_once("flybys-sequences")
-    with pytest.MonkeyPatch.context() as mp:  # the module fixture runs before the per-test store is set
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        return store.load_task_data(TASK, FLYBYS_SEQUENCES.config("tiny"))
+    return store.load_task_data(TASK, FLYBYS_SEQUENCES.config("tiny"))
 
 
 def _splits(data):

@@ -389,18 +389,16 @@ def test_dimension_and_coordinate_edits_of_a_split_never_load(ising_copy, edit, 
 
 
 @pytest.fixture(scope="module")
-def valid_submission(tiny_four_well, session_home, tmp_path_factory):
+def valid_submission(tiny_four_well, tmp_path_factory):
     """A valid four-well/tiny submission (persistence) and the held-out test split a forger would aim at."""
     from helpers import fit_predict, task_data
     from mdbench.benchmark.submission import write_submission
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        task, data = task_data(TASK)
-        path = tmp_path_factory.mktemp("fuzz-sub") / "persistence.nc"
-        write_submission(fit_predict(task, data, "persistence"), path, task=TASK, model="persistence",
-                         code="x.py", config="tiny", seed=0)
-        test_split = store.dataset_dir(task.spec, "tiny") / "test.nc"
+    task, data = task_data(TASK)
+    path = tmp_path_factory.mktemp("fuzz-sub") / "persistence.nc"
+    write_submission(fit_predict(task, data, "persistence"), path, task=TASK, model="persistence",
+                     code="x.py", config="tiny", seed=0)
+    test_split = store.dataset_dir(task.spec, "tiny") / "test.nc"
     return path, test_split
 
 

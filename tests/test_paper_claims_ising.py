@@ -47,13 +47,10 @@ PAPER_ERROR_128 = 2.055
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory, session_home):
-    # module fixtures start before the per-test store isolation: point the run at the session's cache,
-    # where the tests below read the spins back
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        return run(catalog.task("ising/energy"), catalog.model("ising/energy", "ednn"), config="small", seed=0,
-                   outdir=tmp_path_factory.mktemp("ednn"), update_leaderboard=False, progress=False)
+def small_run(tmp_path_factory):
+    # the run writes to the session's cache (conftest.isolated_session), where the tests below read the spins back
+    return run(catalog.task("ising/energy"), catalog.model("ising/energy", "ednn"), config="small", seed=0,
+               outdir=tmp_path_factory.mktemp("ednn"), update_leaderboard=False, progress=False)
 
 
 def _value(results, model, metric):

@@ -33,26 +33,24 @@ def one_torch_thread():
     torch.set_num_threads(before)
 
 
-def _load(generate_once, session_home, task):
+def _load(generate_once, task):
     generate_once(task.dataset)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        return store.load_task_data(task, task.spec.config("tiny"))
+    return store.load_task_data(task, task.spec.config("tiny"))
 
 
 @pytest.fixture(scope="module")
-def decay(generate_once, session_home):
-    return _load(generate_once, session_home, DECAY_TASK)
+def decay(generate_once):
+    return _load(generate_once, DECAY_TASK)
 
 
 @pytest.fixture(scope="module")
-def zll(generate_once, session_home):
-    return _load(generate_once, session_home, Z_TASK)
+def zll(generate_once):
+    return _load(generate_once, Z_TASK)
 
 
 @pytest.fixture(scope="module")
-def ttbar(generate_once, session_home):
-    return _load(generate_once, session_home, TT_TASK)
+def ttbar(generate_once):
+    return _load(generate_once, TT_TASK)
 
 
 # --- the exact generator ------------------------------------------------------------------------------

@@ -28,11 +28,9 @@ from mdbench.systems.particle_events.task import DECAY_TASK, TT_TASK
 pytestmark = pytest.mark.slow
 
 
-def _small(generate_once, session_home, task):
+def _small(generate_once, task):
     generate_once(task.spec.name, "small")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        return store.load_task_data(task, task.spec.config("small"))
+    return store.load_task_data(task, task.spec.config("small"))
 
 
 def _check_claims(task, small, w1_factor: float):
@@ -57,9 +55,9 @@ def _check_claims(task, small, w1_factor: float):
         assert details[name]["reconstruction_test"]["recon_noise_over_events"] > 5, details[name]
 
 
-def test_the_b_vae_claims_on_the_two_body_decay(generate_once, session_home):
-    _check_claims(DECAY_TASK, _small(generate_once, session_home, DECAY_TASK), 3)
+def test_the_b_vae_claims_on_the_two_body_decay(generate_once):
+    _check_claims(DECAY_TASK, _small(generate_once, DECAY_TASK), 3)
 
 
-def test_the_b_vae_claims_on_ttbar(generate_once, session_home):
-    _check_claims(TT_TASK, _small(generate_once, session_home, TT_TASK), 2)
+def test_the_b_vae_claims_on_ttbar(generate_once):
+    _check_claims(TT_TASK, _small(generate_once, TT_TASK), 2)

@@ -26,11 +26,9 @@ def tiny_rfmip(generate_once):
 
 
 @pytest.fixture(scope="module")
-def scored(tiny_rfmip, session_home):
+def scored(tiny_rfmip):
     """The task data and the references' predictions and scores (computed once)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDBENCH_HOME", str(session_home))
-        task, data = task_data(TASK)
+    task, data = task_data(TASK)
     preds = {name: fit_predict(task, data, name) for name in ("training-mean", "rrtmgp")}
     scores = {name: task.score(p, data, items_per_second=None, engine_items_per_second=None)
               for name, p in preds.items()}
